@@ -12,6 +12,11 @@ class IdentityKernel final : public Kernel {
   explicit IdentityKernel(std::string op) : op_(std::move(op)) {}
   Status infer(const std::vector<KernelInput>& in, std::vector<TensorDesc>* out) override {
     EZ_RETURN_IF_ERROR(expect_input_count(in, 1, op_ == "Dropout" ? 3 : 1, op_.c_str()));
+    // Training-mode dropout is random; edgezoo runs inference only.
+    if (op_ == "Dropout" && in.size() > 2 && in[2].present()) {
+      if (!in[2].value) return needs_value("Dropout: training_mode is not a constant");
+      if (in[2].value->at_int(0) != 0) return unsupported("Dropout with training_mode=true (inference only)");
+    }
     (*out)[0] = in[0].desc;
     // Dropout's optional mask output: all true in inference.
     if (out->size() > 1) (*out)[1] = {DType::kBool, in[0].desc.shape};
