@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The command line on bad input: a one-line "edgezoo: ..." error, a non-zero exit, never a crash
+# (exit codes >= 128 are signals) and no half-written output file.
+# Usage: cli_errors.sh EDGEZOO_BINARY DATA_DIR
+set -u
+EZ="$1"; DATA="$2"
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+pass=0; fail=0
+
+# expect_error NAME PATTERN -- COMMAND...
+expect_error() {
+  local name="$1" pattern="$2"; shift 3
+  "$@" >"$T/out" 2>"$T/err"; local rc=$?
+  if [ $rc -eq 0 ] || [ $rc -ge 128 ]; then
+    echo "FAIL $name: exit code $rc"; fail=$((fail+1)); return
+  fi
+  if ! grep -q "^edgezoo: .*$pattern" "$T/err"; then
+    echo "FAIL $name: stderr lacks '$pattern':"; cat "$T/err"; fail=$((fail+1)); return
+  fi
+  if [ "$(wc -l < "$T/err")" -ne 1 ]; then
+    echo "FAIL $name: error is not one line:"; cat "$T/err"; fail=$((fail+1)); return
+  fi
+  echo "ok   $name: $(cat "$T/err")"; pass=$((pass+1))
+}
+
+MODEL="$DATA/models/yolox_nano.onnx"
+head -c 100000 "$MODEL" > "$T/truncated.onnx"
+echo "not a model" > "$T/text.onnx"
+/usr/bin/python3 - "$T" <<'PY'
+import sys, numpy as np, onnx
+from onnx import helper, TensorProto
+d = sys.argv[1]
+g = helper.make_graph([helper.make_node("FancyOp", ["x"], ["y"], name="fancy_1")], "g",
+                      [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), d + "/unsupported.onnx")
+w = helper.make_tensor("w", TensorProto.FLOAT, [1, 4], [0, 0, 0, 0])
+w.data_location = TensorProto.EXTERNAL
+w.ClearField("float_data")
+e = w.external_data.add(); e.key = "location"; e.value = "../../../etc/passwd"
+g = helper.make_graph([helper.make_node("Add", ["x", "w"], ["y"])], "g",
+                      [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], initializer=[w])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), d + "/hostile.onnx")
+np.save(d + "/wrong_shape.npy", np.zeros((1, 3, 10, 10), np.float32))
+np.save(d + "/wrong_dtype.npy", np.zeros((1, 3, 416, 416), np.int32))
+PY
+
+expect_error "missing model"        "cannot open"          -- "$EZ" run "$T/none.onnx"
+expect_error "truncated model"      "not a valid ONNX"     -- "$EZ" run "$T/truncated.onnx"
+expect_error "text file as model"   "not a valid ONNX"     -- "$EZ" info "$T/text.onnx"
+expect_error "unsupported operator" "FancyOp.*fancy_1"     -- "$EZ" run "$T/unsupported.onnx"
+expect_error "hostile external data" "refused"             -- "$EZ" run "$T/hostile.onnx"
+expect_error "wrong input shape"    "images.*416"          -- "$EZ" run "$MODEL" --input "images=$T/wrong_shape.npy"
+expect_error "wrong input dtype"    "float32"              -- "$EZ" run "$MODEL" --input "images=$T/wrong_dtype.npy"
+expect_error "unknown input name"   "nope"                 -- "$EZ" run "$MODEL" --shape nope=1x3
+expect_error "bad shape syntax"     "bad shape"            -- "$EZ" run "$MODEL" --shape images=1xAx3
+expect_error "missing npy"          "cannot open"          -- "$EZ" run "$MODEL" --input "images=$T/none.npy"
+mkdir -p "$T/outdir"
+expect_error "no output on failure" "refused"              -- "$EZ" run "$T/hostile.onnx" -o "$T/outdir"
+if [ -n "$(ls -A "$T/outdir")" ]; then echo "FAIL: files left in the output folder: $(ls "$T/outdir")"; fail=$((fail+1)); fi
+
+echo "cli_errors: $pass passed, $fail failed"
+[ $fail -eq 0 ]
