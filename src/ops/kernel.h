@@ -57,6 +57,10 @@ class Kernel {
   virtual Status run(const std::vector<const Tensor*>& inputs, std::vector<Tensor>& outputs,
                      const RunContext& ctx) = 0;
 
+  // True when output 0 holds exactly input 0's bytes in the same order (Reshape, Flatten, Squeeze,
+  // Unsqueeze, Identity). The executor then makes output 0 a view of input 0 and skips run().
+  virtual bool output_is_view_of_input() const { return false; }
+
   // A short name of the implementation for profiles ("ref", "dnnl", "avx2").
   virtual const char* impl_name() const { return "ref"; }
 };

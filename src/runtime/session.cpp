@@ -18,6 +18,7 @@ struct Step {
   ops::KernelPtr kernel;
   std::vector<ValueId> inputs, outputs;
   bool dynamic = false;  // shapes known only at run time: infer + allocate on every run
+  bool view = false;     // output 0 is a view of input 0's buffer: nothing to run
   std::vector<Shape> prepared_shapes;  // input shapes the kernel was last prepared for
   double total_ms = 0;
   int calls = 0;
@@ -166,6 +167,9 @@ Status Session::Impl::plan_steps() {
       stats.folded_nodes++;
       continue;
     }
+    const bool is_graph_output = std::find(graph.outputs().begin(), graph.outputs().end(), node.outputs[0]) != graph.outputs().end();
+    step.view = !step.dynamic && step.kernel->output_is_view_of_input() && !is_graph_output && !node.inputs.empty() &&
+                node.inputs[0] != kNoValue;
     if (!step.dynamic) {
       EZ_RETURN_IF_ERROR(step.kernel->prepare(kin).with_context(node.op_type + " node '" + node.name + "'"));
       for (const auto& k : kin) step.prepared_shapes.push_back(k.desc.shape);
@@ -178,24 +182,30 @@ Status Session::Impl::plan_steps() {
 
 Status Session::Impl::plan_memory_and_allocate() {
   const int n = static_cast<int>(graph.num_values());
+  // A view shares its input's storage: every value maps to the value that owns its bytes.
+  std::vector<ValueId> root(n);
+  for (int v = 0; v < n; ++v) root[v] = v;
+  for (const Step& step : steps)
+    if (step.view) root[step.outputs[0]] = root[step.inputs[0]];
   std::vector<int> first(n, -1), last(n, -1);
   std::vector<bool> is_io(n, false);
   for (ValueId id : graph.inputs()) is_io[id] = true;
   for (ValueId id : graph.outputs()) is_io[id] = true;
   for (int s = 0; s < static_cast<int>(steps.size()); ++s) {
     for (ValueId in : steps[s].inputs)
-      if (in != kNoValue) last[in] = s;
+      if (in != kNoValue) last[root[in]] = std::max(last[root[in]], s);
     for (ValueId out : steps[s].outputs) {
-      first[out] = s;
-      last[out] = std::max(last[out], s);
+      if (first[root[out]] < 0) first[root[out]] = s;
+      last[root[out]] = std::max(last[root[out]], s);
     }
   }
   std::vector<BufferRequest> requests;
   std::vector<ValueId> owners;
   for (const Step& step : steps) {
     if (step.dynamic) continue;
-    for (ValueId out : step.outputs) {
-      if (is_io[out] || graph.value(out).is_constant()) continue;
+    for (size_t o = 0; o < step.outputs.size(); ++o) {
+      const ValueId out = step.outputs[o];
+      if (root[out] != out || is_io[out] || graph.value(out).is_constant()) continue;
       requests.push_back({graph.value(out).desc.nbytes(), first[out], last[out]});
       owners.push_back(out);
     }
@@ -215,15 +225,21 @@ Status Session::Impl::plan_memory_and_allocate() {
     EZ_ASSIGN_OR_RETURN(slots[id], Tensor::allocate(graph.value(id).desc.dtype, graph.value(id).desc.shape));
     stats.io_bytes += slots[id].nbytes();
   }
-  for (ValueId id : graph.outputs()) {
-    const Value& v = graph.value(id);
-    if (v.is_constant() || !known[id] || !slots[id].empty()) continue;
-    bool dynamic_producer = false;
-    for (const Step& s : steps)
-      for (ValueId o : s.outputs) dynamic_producer = dynamic_producer || (o == id && s.dynamic);
-    if (dynamic_producer) continue;
-    EZ_ASSIGN_OR_RETURN(slots[id], Tensor::allocate(v.desc.dtype, v.desc.shape));
-    stats.io_bytes += slots[id].nbytes();
+  for (const Step& step : steps) {
+    if (step.dynamic) continue;
+    for (ValueId id : step.outputs) {
+      if (!is_io[id] || !slots[id].empty()) continue;
+      const Value& v = graph.value(id);
+      EZ_ASSIGN_OR_RETURN(slots[id], Tensor::allocate(v.desc.dtype, v.desc.shape));
+      stats.io_bytes += slots[id].nbytes();
+    }
+  }
+  // Views last, once the storage they borrow exists (steps are in order, so chains resolve).
+  for (const Step& step : steps) {
+    if (!step.view) continue;
+    const ValueId out = step.outputs[0];
+    const Value& v = graph.value(out);
+    slots[out] = Tensor::borrow(v.desc.dtype, v.desc.shape, slots[step.inputs[0]].raw());
   }
   return Status::OK();
 }
@@ -333,6 +349,7 @@ Status Session::run() {
   impl_->pool.activate();
   const bool profile = impl_->options.profile;
   for (Step& step : impl_->steps) {
+    if (step.view) continue;
     const auto t0 = profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     Status s = impl_->run_step(step);
     if (!s.ok()) return s.with_context(step.op + " node '" + step.node + "'");
