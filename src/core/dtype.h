@@ -73,7 +73,8 @@ template <typename T> constexpr DType dtype_of() { return DTypeOf<T>::value; }
 
 // Calls BODY with `T` bound to the C++ type of DTYPE. Only the listed families are instantiated,
 // which keeps binaries small (a switch per kernel, not a template per dtype pair).
-// Usage: EZ_DISPATCH_REAL(t.dtype(), T, { ... uses T ... }, return unsupported(...));
+// Usage: EZ_DISPATCH_REAL(t.dtype(), T, return unsupported(...), { ... uses T ... });
+// The body comes last (variadic) so that commas inside it need no protection.
 #define EZ_DISPATCH_CASE(DT, CT, T, ...) \
   case DT: {                             \
     using T = CT;                        \
@@ -82,45 +83,45 @@ template <typename T> constexpr DType dtype_of() { return DTypeOf<T>::value; }
   }
 
 // float32, float64, all integer types (no bool, no half).
-#define EZ_DISPATCH_REAL(DTYPE, T, BODY, ON_UNSUPPORTED)               \
+#define EZ_DISPATCH_REAL(DTYPE, T, ON_UNSUPPORTED, ...)               \
   switch (DTYPE) {                                                     \
-    EZ_DISPATCH_CASE(::ez::DType::kFloat32, float, T, BODY)            \
-    EZ_DISPATCH_CASE(::ez::DType::kFloat64, double, T, BODY)           \
-    EZ_DISPATCH_CASE(::ez::DType::kInt8, int8_t, T, BODY)              \
-    EZ_DISPATCH_CASE(::ez::DType::kUInt8, uint8_t, T, BODY)            \
-    EZ_DISPATCH_CASE(::ez::DType::kInt16, int16_t, T, BODY)            \
-    EZ_DISPATCH_CASE(::ez::DType::kUInt16, uint16_t, T, BODY)          \
-    EZ_DISPATCH_CASE(::ez::DType::kInt32, int32_t, T, BODY)            \
-    EZ_DISPATCH_CASE(::ez::DType::kUInt32, uint32_t, T, BODY)          \
-    EZ_DISPATCH_CASE(::ez::DType::kInt64, int64_t, T, BODY)            \
-    EZ_DISPATCH_CASE(::ez::DType::kUInt64, uint64_t, T, BODY)          \
+    EZ_DISPATCH_CASE(::ez::DType::kFloat32, float, T, __VA_ARGS__)            \
+    EZ_DISPATCH_CASE(::ez::DType::kFloat64, double, T, __VA_ARGS__)           \
+    EZ_DISPATCH_CASE(::ez::DType::kInt8, int8_t, T, __VA_ARGS__)              \
+    EZ_DISPATCH_CASE(::ez::DType::kUInt8, uint8_t, T, __VA_ARGS__)            \
+    EZ_DISPATCH_CASE(::ez::DType::kInt16, int16_t, T, __VA_ARGS__)            \
+    EZ_DISPATCH_CASE(::ez::DType::kUInt16, uint16_t, T, __VA_ARGS__)          \
+    EZ_DISPATCH_CASE(::ez::DType::kInt32, int32_t, T, __VA_ARGS__)            \
+    EZ_DISPATCH_CASE(::ez::DType::kUInt32, uint32_t, T, __VA_ARGS__)          \
+    EZ_DISPATCH_CASE(::ez::DType::kInt64, int64_t, T, __VA_ARGS__)            \
+    EZ_DISPATCH_CASE(::ez::DType::kUInt64, uint64_t, T, __VA_ARGS__)          \
     default: ON_UNSUPPORTED;                                           \
   }
 
 // float32 and float64 only.
-#define EZ_DISPATCH_FLOAT(DTYPE, T, BODY, ON_UNSUPPORTED)              \
+#define EZ_DISPATCH_FLOAT(DTYPE, T, ON_UNSUPPORTED, ...)              \
   switch (DTYPE) {                                                     \
-    EZ_DISPATCH_CASE(::ez::DType::kFloat32, float, T, BODY)            \
-    EZ_DISPATCH_CASE(::ez::DType::kFloat64, double, T, BODY)           \
+    EZ_DISPATCH_CASE(::ez::DType::kFloat32, float, T, __VA_ARGS__)            \
+    EZ_DISPATCH_CASE(::ez::DType::kFloat64, double, T, __VA_ARGS__)           \
     default: ON_UNSUPPORTED;                                           \
   }
 
 // Every fixed-size type including bool, half and bfloat16 (for data movement: copy, gather, concat).
 // Data movement only needs the element size, so ops that move data should prefer dtype_size().
-#define EZ_DISPATCH_ALL(DTYPE, T, BODY, ON_UNSUPPORTED)                \
+#define EZ_DISPATCH_ALL(DTYPE, T, ON_UNSUPPORTED, ...)                \
   switch (DTYPE) {                                                     \
-    EZ_DISPATCH_CASE(::ez::DType::kFloat32, float, T, BODY)            \
-    EZ_DISPATCH_CASE(::ez::DType::kFloat64, double, T, BODY)           \
-    EZ_DISPATCH_CASE(::ez::DType::kInt8, int8_t, T, BODY)              \
-    EZ_DISPATCH_CASE(::ez::DType::kUInt8, uint8_t, T, BODY)            \
-    EZ_DISPATCH_CASE(::ez::DType::kInt16, int16_t, T, BODY)            \
-    EZ_DISPATCH_CASE(::ez::DType::kUInt16, uint16_t, T, BODY)          \
-    EZ_DISPATCH_CASE(::ez::DType::kInt32, int32_t, T, BODY)            \
-    EZ_DISPATCH_CASE(::ez::DType::kUInt32, uint32_t, T, BODY)          \
-    EZ_DISPATCH_CASE(::ez::DType::kInt64, int64_t, T, BODY)            \
-    EZ_DISPATCH_CASE(::ez::DType::kUInt64, uint64_t, T, BODY)          \
-    EZ_DISPATCH_CASE(::ez::DType::kBool, bool, T, BODY)                \
-    EZ_DISPATCH_CASE(::ez::DType::kFloat16, ::ez::Half, T, BODY)       \
-    EZ_DISPATCH_CASE(::ez::DType::kBFloat16, ::ez::BFloat16, T, BODY)  \
+    EZ_DISPATCH_CASE(::ez::DType::kFloat32, float, T, __VA_ARGS__)            \
+    EZ_DISPATCH_CASE(::ez::DType::kFloat64, double, T, __VA_ARGS__)           \
+    EZ_DISPATCH_CASE(::ez::DType::kInt8, int8_t, T, __VA_ARGS__)              \
+    EZ_DISPATCH_CASE(::ez::DType::kUInt8, uint8_t, T, __VA_ARGS__)            \
+    EZ_DISPATCH_CASE(::ez::DType::kInt16, int16_t, T, __VA_ARGS__)            \
+    EZ_DISPATCH_CASE(::ez::DType::kUInt16, uint16_t, T, __VA_ARGS__)          \
+    EZ_DISPATCH_CASE(::ez::DType::kInt32, int32_t, T, __VA_ARGS__)            \
+    EZ_DISPATCH_CASE(::ez::DType::kUInt32, uint32_t, T, __VA_ARGS__)          \
+    EZ_DISPATCH_CASE(::ez::DType::kInt64, int64_t, T, __VA_ARGS__)            \
+    EZ_DISPATCH_CASE(::ez::DType::kUInt64, uint64_t, T, __VA_ARGS__)          \
+    EZ_DISPATCH_CASE(::ez::DType::kBool, bool, T, __VA_ARGS__)                \
+    EZ_DISPATCH_CASE(::ez::DType::kFloat16, ::ez::Half, T, __VA_ARGS__)       \
+    EZ_DISPATCH_CASE(::ez::DType::kBFloat16, ::ez::BFloat16, T, __VA_ARGS__)  \
     default: ON_UNSUPPORTED;                                           \
   }

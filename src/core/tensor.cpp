@@ -61,9 +61,15 @@ Tensor Tensor::reshaped(Shape shape) const {
   return t;
 }
 
+Tensor Tensor::bitcast(DType dtype) const {
+  Tensor t = *this;
+  t.dtype_ = dtype_size(dtype) == dtype_size(dtype_) ? dtype : dtype_;
+  return t;
+}
+
 double Tensor::at_double(int64_t i) const {
   double v = 0;
-  EZ_DISPATCH_ALL(dtype_, T, v = to_double(data<T>()[i]), v = 0);
+  EZ_DISPATCH_ALL(dtype_, T, v = 0, v = to_double(data<T>()[i]));
   return v;
 }
 

@@ -36,6 +36,8 @@ class Tensor {
   Tensor clone() const;
   // Shares this tensor's buffer under another shape with the same element count.
   Tensor reshaped(Shape shape) const;
+  // Shares this tensor's buffer as another dtype of the same element size (bit reinterpretation).
+  Tensor bitcast(DType dtype) const;
 
   bool empty() const { return dtype_ == DType::kUndefined; }
   DType dtype() const { return dtype_; }
