@@ -1,0 +1,136 @@
+// Concat and Split: along one axis, data moves as contiguous blocks of (axis extent x inner) elements.
+#include <cstring>
+
+#include "ops/op_util.h"
+
+namespace ez::ops {
+namespace {
+
+// outer = product of dims before axis; inner = product of dims after it.
+void outer_inner(const Shape& s, int64_t axis, int64_t* outer, int64_t* inner) {
+  *outer = 1;
+  *inner = 1;
+  for (int64_t i = 0; i < static_cast<int64_t>(s.size()); ++i) {
+    if (i < axis) *outer *= s[i];
+    if (i > axis) *inner *= s[i];
+  }
+}
+
+class ConcatKernel final : public Kernel {
+ public:
+  explicit ConcatKernel(int64_t axis) : axis_(axis) {}
+
+  Status infer(const std::vector<KernelInput>& in, std::vector<TensorDesc>* out) override {
+    if (in.empty()) return invalid_model("Concat needs at least one input");
+    const Shape& first = in[0].desc.shape;
+    EZ_ASSIGN_OR_RETURN(axis_n_, normalize_axis(axis_, static_cast<int64_t>(first.size()), "Concat"));
+    Shape s = first;
+    s[axis_n_] = 0;
+    for (const KernelInput& k : in) {
+      if (k.desc.dtype != in[0].desc.dtype) return invalid_model("Concat: input dtypes differ");
+      if (k.desc.shape.size() != first.size()) return invalid_model("Concat: input ranks differ");
+      for (size_t d = 0; d < first.size(); ++d)
+        if (static_cast<int64_t>(d) != axis_n_ && k.desc.shape[d] != first[d])
+          return invalid_model("Concat: shapes " + shape_to_string(first) + " and " + shape_to_string(k.desc.shape) +
+                               " differ outside axis " + std::to_string(axis_));
+      s[axis_n_] += k.desc.shape[axis_n_];
+    }
+    (*out)[0] = {in[0].desc.dtype, s};
+    return Status::OK();
+  }
+
+  Status run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext& ctx) override {
+    const size_t es = dtype_size(out[0].dtype());
+    int64_t outer, inner;
+    outer_inner(out[0].shape(), axis_n_, &outer, &inner);
+    const int64_t out_row = out[0].shape()[axis_n_] * inner * static_cast<int64_t>(es);
+    char* dst = static_cast<char*>(out[0].raw());
+    int64_t offset = 0;
+    for (const Tensor* t : in) {
+      const int64_t row = t->shape()[axis_n_] * inner * static_cast<int64_t>(es);
+      const char* src = static_cast<const char*>(t->raw());
+      auto body = [&](int64_t b, int64_t e) {
+        for (int64_t o = b; o < e; ++o) std::memcpy(dst + o * out_row + offset, src + o * row, row);
+      };
+      if (ctx.pool && row * outer > (1 << 16)) ctx.pool->parallel_for(outer, 1, body);
+      else body(0, outer);
+      offset += row;
+    }
+    return Status::OK();
+  }
+
+ private:
+  int64_t axis_;
+  int64_t axis_n_ = 0;
+};
+
+class SplitKernel final : public Kernel {
+ public:
+  SplitKernel(int64_t axis, std::vector<int64_t> split_attr, bool split_from_input, int num_outputs)
+      : axis_(axis), split_attr_(std::move(split_attr)), from_input_(split_from_input), num_outputs_(num_outputs) {}
+
+  Status infer(const std::vector<KernelInput>& in, std::vector<TensorDesc>* out) override {
+    EZ_RETURN_IF_ERROR(expect_input_count(in, 1, 2, "Split"));
+    const Shape& s = in[0].desc.shape;
+    EZ_ASSIGN_OR_RETURN(axis_n_, normalize_axis(axis_, static_cast<int64_t>(s.size()), "Split"));
+    std::vector<int64_t> parts = split_attr_;
+    if (from_input_ && in.size() > 1 && in[1].present()) {
+      EZ_ASSIGN_OR_RETURN(parts, read_int_list(in[1], "Split", "split"));
+    }
+    const int64_t total = s[axis_n_];
+    if (parts.empty()) {  // equal parts; the last may be smaller (opset 18 semantics, same when divisible)
+      const int64_t n = num_outputs_;
+      const int64_t each = (total + n - 1) / n;
+      for (int64_t i = 0; i < n; ++i) parts.push_back(std::max<int64_t>(0, std::min(each, total - i * each)));
+    }
+    int64_t sum = 0;
+    for (int64_t p : parts) sum += p;
+    if (static_cast<int>(parts.size()) != num_outputs_ || sum != total)
+      return invalid_model("Split: parts " + shape_to_string(parts) + " do not split dim " + std::to_string(total) +
+                           " into " + std::to_string(num_outputs_) + " outputs");
+    parts_ = parts;
+    for (size_t o = 0; o < parts.size(); ++o) {
+      Shape os = s;
+      os[axis_n_] = parts[o];
+      (*out)[o] = {in[0].desc.dtype, os};
+    }
+    return Status::OK();
+  }
+
+  Status run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext&) override {
+    const size_t es = dtype_size(in[0]->dtype());
+    int64_t outer, inner;
+    outer_inner(in[0]->shape(), axis_n_, &outer, &inner);
+    const int64_t in_row = in[0]->shape()[axis_n_] * inner * static_cast<int64_t>(es);
+    const char* src = static_cast<const char*>(in[0]->raw());
+    int64_t offset = 0;
+    for (size_t i = 0; i < out.size(); ++i) {
+      const int64_t row = out[i].shape()[axis_n_] * inner * static_cast<int64_t>(es);
+      char* dst = static_cast<char*>(out[i].raw());
+      for (int64_t o = 0; o < outer; ++o) std::memcpy(dst + o * row, src + o * in_row + offset, row);
+      offset += row;
+    }
+    return Status::OK();
+  }
+
+ private:
+  int64_t axis_;
+  std::vector<int64_t> split_attr_;
+  bool from_input_;
+  int num_outputs_;
+  int64_t axis_n_ = 0;
+  std::vector<int64_t> parts_;
+};
+
+}  // namespace
+
+Result<KernelPtr> create_Concat(const KernelConfig& c) {
+  if (!c.attrs.has("axis")) return invalid_model("Concat: missing attribute 'axis'");
+  return KernelPtr(new ConcatKernel(c.attrs.get_int("axis", 0)));
+}
+
+Result<KernelPtr> create_Split(const KernelConfig& c) {
+  return KernelPtr(new SplitKernel(c.attrs.get_int("axis", 0), c.attrs.get_ints("split"), c.opset >= 13, c.num_outputs));
+}
+
+}  // namespace ez::ops
