@@ -124,6 +124,12 @@ DecodeResult finish_detections(Candidates candidates, const ModelLayout& layout,
   return result;
 }
 
+ExtraPoints extra_points(const ModelLayout& layout) {
+  if (layout.task == Task::kPose) return ExtraPoints::kKeypoints;
+  if (layout.task == Task::kFace) return ExtraPoints::kLandmarks;
+  return ExtraPoints::kNone;
+}
+
 Result<DecodeResult> decode_detections(const std::vector<NamedTensor>& outputs, const ModelLayout& layout,
                                        const DecodeOptions& options) {
   EZ_ASSIGN_OR_RETURN(Candidates candidates, decode_candidates(outputs, layout, options));

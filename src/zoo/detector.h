@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "zoo/common/detection.h"
+#include "zoo/common/letterbox_mapping.h"
 #include "zoo/layout/model_layout.h"
 
 namespace ez::zoo {
@@ -19,6 +20,9 @@ Result<Candidates> decode_candidates(const std::vector<NamedTensor>& outputs, co
 
 // Diagnostics and NMS (or, for NMS-free heads, the sort and max_det cut).
 DecodeResult finish_detections(Candidates candidates, const ModelLayout& layout, const DecodeOptions& options);
+
+// Which extras of this layout's detections are points (for map_to_image).
+ExtraPoints extra_points(const ModelLayout& layout);
 
 Result<DecodeResult> decode_detections(const std::vector<NamedTensor>& outputs, const ModelLayout& layout,
                                        const DecodeOptions& options);

@@ -95,10 +95,9 @@ std::optional<ModelLayout> match_single_output(const MatchContext& c) {
   }
   if (forced == Family::kYolov10) return std::nullopt;
 
-  const bool retina_size_known = l.input_width > 0 && l.input_height > 0;
   if (b == 16 && (!forced || forced == Family::kRetinaFace)) {
     bool fits = false;
-    if (retina_size_known) {
+    if (l.input_width > 0 && l.input_height > 0) {
       fits = a == retinaface_prior_count(l.input_width, l.input_height);
     } else if (const int s = infer_square_input(a, 2); s > 0) {
       l.input_width = l.input_height = s;
@@ -136,8 +135,13 @@ std::optional<ModelLayout> match_single_output(const MatchContext& c) {
     return l;
   }
 
+  // Without the input size, the longer dimension is the prediction count ([1, 84, 8400] must not
+  // read as 84 predictions of a 64x64 input).
+  const bool size_known = l.input_width > 0 && l.input_height > 0;
+  const bool rows_possible = size_known || a >= b;
+  const bool columns_possible = size_known || b > a;
   ModelLayout rows = l;
-  if (b >= 6 && fits_grid(a, 3, rows)) {  // YOLOv5/v7 framework export
+  if (rows_possible && b >= 6 && fits_grid(a, 3, rows)) {  // YOLOv5/v7 framework export
     rows.head = Head::kObjectnessRows;
     rows.family = Family::kYolov5;
     rows.num_classes = static_cast<int>(b - 5);
@@ -146,7 +150,9 @@ std::optional<ModelLayout> match_single_output(const MatchContext& c) {
     return rows;
   }
   rows = l;
-  if (b >= 6 && fits_grid(a, 1, rows)) {
+  // A square [1, 84, 84] (a 64x64 input) is read the Ultralytics way, channels-first, below.
+  const bool square_anchor_free = a == b && b == kCocoAnchorFreeChannels;
+  if (rows_possible && !square_anchor_free && b >= 6 && fits_grid(a, 1, rows)) {
     // Rows at one prediction a position: YOLOX, or a transposed anchor-free export. Only the
     // channel count can tell them apart; 84 = 4 + 80 COCO classes without objectness.
     if (b == kCocoAnchorFreeChannels) {
@@ -161,7 +167,7 @@ std::optional<ModelLayout> match_single_output(const MatchContext& c) {
     return rows;
   }
   rows = l;
-  if (a >= 5 && fits_grid(b, 1, rows)) {  // Ultralytics channels-first
+  if (columns_possible && a >= 5 && fits_grid(b, 1, rows)) {  // Ultralytics channels-first
     const bool pose = a > 5 && (a == kCocoPoseChannels || hint_pose) && (a - 5) % 3 == 0;
     set_anchor_free(rows, true, a, 0, pose);
     return rows;
