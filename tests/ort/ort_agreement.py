@@ -5,6 +5,12 @@ Criterion (issue 2): for every output, cosine similarity >= 0.99999 and
 max |edgezoo - ort| <= 1e-4 * (max(ort) - min(ort)). Inputs are real pictures pre-processed the
 way each model expects (so activations are realistic), not noise.
 
+Models quantized dynamically (DynamicQuantizeLinear before every ConvInteger) are held to
+cosine >= 0.999 instead (issue 6's criterion for them): each layer re-quantizes its float input
+to uint8, so a last-bit difference in a float op (ONNX Runtime's Sigmoid is an approximation)
+moves a value across a rounding boundary by one whole quantization step, and such steps
+propagate. The integer arithmetic itself is exact in both engines.
+
 Usage: ort_agreement.py EDGEZOO_BINARY [--data DIR] [--only SUBSTR] [--threads N] [--json FILE]
 Needs Debian's python3-numpy and python3-opencv, and node with onnxruntime-node (scripts/setup.sh).
 """
@@ -90,6 +96,8 @@ def main():
     rows, failures = [], 0
     for model in models:
         name = os.path.relpath(model, args.data)
+        with open(model, "rb") as f:
+            dynamic_quant = b"DynamicQuantizeLinear" in f.read()
         with tempfile.TemporaryDirectory() as tmp:
             feeds = make_input("/" + name, args.data)
             cmd_in = []
@@ -123,15 +131,20 @@ def main():
                     failures += 1
                     continue
                 cos, maxdiff, rng = compare(ours, ref)
-                ok = cos >= 0.99999 and maxdiff <= 1e-4 * max(rng, 1e-12)
+                if dynamic_quant:
+                    ok = cos >= 0.999
+                else:
+                    ok = cos >= 0.99999 and maxdiff <= 1e-4 * max(rng, 1e-12)
                 failures += 0 if ok else 1
                 rows.append({"model": name, "output": out[:-4], "shape": list(ref.shape), "cosine": cos,
+                             "criterion": "cos>=0.999 (dynamic int8)" if dynamic_quant else "cos>=0.99999, maxdiff<=1e-4*range",
                              "max_abs_diff": maxdiff, "range": rng, "ok": ok})
-                print(f"{'ok  ' if ok else 'FAIL'} {name:45s} {out[:-4]:22s} cos {cos:.8f}  "
+                print(f"{'ok  ' if ok else 'FAIL'}{'*' if dynamic_quant else ' '}{name:45s} {out[:-4]:22s} cos {cos:.8f}  "
                       f"maxdiff {maxdiff:.3g} ({maxdiff / max(rng, 1e-12):.2e} of range {rng:.4g})")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=1)
+    print("(* dynamic int8 model: criterion cosine >= 0.999, see the docstring)")
     passed = sum(r["ok"] for r in rows)
     print(f"ort_agreement: {passed} passed, {failures} failed")
     return 0 if failures == 0 else 1

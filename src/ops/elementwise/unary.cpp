@@ -76,6 +76,13 @@ void apply_float(Un op, const Params& p, const Tensor& x, Tensor& y, const Threa
   }
 }
 
+// v < 0 without a tautology warning for unsigned types.
+template <typename T>
+inline bool negative(T v) {
+  if constexpr (std::is_signed_v<T>) return v < 0;
+  else return false;
+}
+
 class UnaryKernel final : public Kernel {
  public:
   UnaryKernel(std::string name, Un op, Params p) : name_(std::move(name)), op_(op), p_(p) {}
@@ -117,8 +124,8 @@ class UnaryKernel final : public Kernel {
       EZ_DISPATCH_REAL(x.dtype(), T, return unsupported(name_ + " on " + dtype_name(x.dtype())), {
         switch (op_) {
           case Un::kNeg: map_unary<T, T>(x, y, [](T v) { return static_cast<T>(-v); }, pool); break;
-          case Un::kAbs: map_unary<T, T>(x, y, [](T v) { return static_cast<T>(v < 0 ? -v : v); }, pool); break;
-          case Un::kSign: map_unary<T, T>(x, y, [](T v) { return static_cast<T>((v > 0) - (v < 0)); }, pool); break;
+          case Un::kAbs: map_unary<T, T>(x, y, [](T v) { return static_cast<T>(negative(v) ? -v : v); }, pool); break;
+          case Un::kSign: map_unary<T, T>(x, y, [](T v) { return static_cast<T>((v > 0) - negative(v)); }, pool); break;
           default: map_unary<T, T>(x, y, [](T v) { return v > 0 ? v : T(0); }, pool); break;
         }
       });

@@ -27,7 +27,7 @@ class BatchNormKernel final : public Kernel {
   Status run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext&) override {
     const Tensor& x = *in[0];
     const int64_t N = x.dim(0), C = x.rank() > 1 ? x.dim(1) : 1;
-    const int64_t inner = N * C ? x.numel() / (N * C) : 0;
+    const int64_t inner = (N * C != 0) ? x.numel() / (N * C) : 0;
     Status s;
     EZ_DISPATCH_FLOAT(x.dtype(), T, s = unsupported("BatchNormalization dtype"), {
       for (int64_t c = 0; c < C; ++c) {
@@ -79,7 +79,6 @@ class NormKernel final : public Kernel {
     for (int64_t d = axis_n_; d < x.rank(); ++d) inner *= x.dim(d);
     const int64_t groups = inner ? x.numel() / inner : 0;
     const int64_t C = layer_ ? 0 : x.dim(1);
-    const int64_t spatial = layer_ ? 0 : inner;
     Status s;
     EZ_DISPATCH_FLOAT(x.dtype(), T, s = unsupported("normalization dtype"), {
       auto body = [&](int64_t g0, int64_t g1) {
@@ -103,7 +102,6 @@ class NormKernel final : public Kernel {
           if (out.size() > 2) out[2].data<float>()[g] = static_cast<float>(inv);
         }
       };
-      (void)spatial;
       if (ctx.pool) ctx.pool->parallel_for(groups, 1, body);
       else body(0, groups);
     });
