@@ -1,5 +1,6 @@
 #include "zoo/pipeline/detector_pipeline.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "vision/image_io.h"
@@ -46,7 +47,7 @@ Result<std::unique_ptr<Detector>> Detector::create(const std::string& model_path
   return d;
 }
 
-Result<ImageResult> Detector::detect(const vision::Image& image) {
+Result<ImageResult> Detector::detect(const vision::Image& image, const std::vector<NamedTensor>* model_outputs) {
   ImageResult r;
   auto t0 = std::chrono::steady_clock::now();
   vision::LetterboxParams lp;
@@ -66,14 +67,24 @@ Result<ImageResult> Detector::detect(const vision::Image& image) {
   EZ_RETURN_IF_ERROR(vision::write_input_tensor(canvas_, input.data<float>(), fill));
   r.times.preprocess_ms = ms_since(t0);
 
-  t0 = std::chrono::steady_clock::now();
-  EZ_RETURN_IF_ERROR(session_->run());
-  r.times.inference_ms = ms_since(t0);
-
-  t0 = std::chrono::steady_clock::now();
   std::vector<NamedTensor> outputs;
-  for (size_t i = 0; i < session_->outputs().size(); ++i)
-    outputs.push_back({session_->outputs()[i].name, session_->output(static_cast<int>(i))});
+  if (model_outputs) {
+    for (const IOInfo& o : session_->outputs()) {
+      auto it = std::find_if(model_outputs->begin(), model_outputs->end(), [&](const NamedTensor& t) { return t.name == o.name; });
+      if (it == model_outputs->end()) return not_found("no given tensor for model output '" + o.name + "'");
+      if (it->tensor.desc().shape != o.desc.shape || it->tensor.dtype() != o.desc.dtype)
+        return invalid_argument("given output '" + o.name + "' is " + it->tensor.desc().to_string() + ", the model's is " +
+                                o.desc.to_string());
+      outputs.push_back(*it);
+    }
+  } else {
+    t0 = std::chrono::steady_clock::now();
+    EZ_RETURN_IF_ERROR(session_->run());
+    r.times.inference_ms = ms_since(t0);
+    for (size_t i = 0; i < session_->outputs().size(); ++i)
+      outputs.push_back({session_->outputs()[i].name, session_->output(static_cast<int>(i))});
+  }
+  t0 = std::chrono::steady_clock::now();
   EZ_ASSIGN_OR_RETURN(DecodeResult decoded, decode_detections(outputs, layout_, decode_));
   InputTransform tf;
   tf.scale_x = tf.scale_y = info.scale;
@@ -88,11 +99,12 @@ Result<ImageResult> Detector::detect(const vision::Image& image) {
   return r;
 }
 
-Result<ImageResult> Detector::detect_file(const std::string& path, vision::Image* decoded) {
+Result<ImageResult> Detector::detect_file(const std::string& path, vision::Image* decoded,
+                                          const std::vector<NamedTensor>* model_outputs) {
   const auto t0 = std::chrono::steady_clock::now();
   EZ_ASSIGN_OR_RETURN(vision::Image img, vision::decode_image(path));
   const double decode_ms = ms_since(t0);
-  EZ_ASSIGN_OR_RETURN(ImageResult r, detect(img));
+  EZ_ASSIGN_OR_RETURN(ImageResult r, detect(img, model_outputs));
   r.times.decode_ms = decode_ms;
   if (decoded) *decoded = std::move(img);
   return r;

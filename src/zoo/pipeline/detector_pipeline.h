@@ -41,10 +41,15 @@ class Detector {
   int input_width() const { return layout_.input_width; }
   int input_height() const { return layout_.input_height; }
 
-  // Pre-processing, inference and post-processing of a decoded image.
-  Result<ImageResult> detect(const vision::Image& image);
+  // Pre-processing, inference and post-processing of a decoded image. With `model_outputs`, the
+  // inference is not run: those tensors (by output name) are decoded instead — outputs computed
+  // by another engine or dumped on a board, put through exactly the same pre/post-processing.
+  Result<ImageResult> detect(const vision::Image& image, const std::vector<NamedTensor>* model_outputs = nullptr);
   // Reads and decodes the file too (timed as decode_ms).
-  Result<ImageResult> detect_file(const std::string& path, vision::Image* decoded = nullptr);
+  Result<ImageResult> detect_file(const std::string& path, vision::Image* decoded = nullptr,
+                                  const std::vector<NamedTensor>* model_outputs = nullptr);
+  // The input tensor of the last detect() (what the model was fed).
+  Tensor last_input() { return session_->input_buffer(0); }
 
  private:
   Detector() = default;
