@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/file_util.h"
+#include "core/npy.h"
 #include "tools/edgezoo/cli.h"
 #include "vision/image_io.h"
 #include "zoo/common/labels.h"
@@ -22,6 +23,7 @@ namespace {
 struct DetectArgs : ModelArgs {
   std::vector<std::string> inputs;
   std::string out, json, family, anchors, labels;
+  std::string save_input, outputs_dir;  // single image: dump the input tensor / decode given outputs
   float conf = 0.25f, iou = 0.45f;
   int max_det = 300;
   bool quiet = false;
@@ -89,6 +91,8 @@ void progress(size_t done, size_t total) {
 int run_detect(const DetectArgs& args) {
   auto files = collect_images(args.inputs);
   if (!files.ok()) return report(files.status());
+  if ((!args.save_input.empty() || !args.outputs_dir.empty()) && files->size() != 1)
+    return report(invalid_argument("--save-input and --outputs take exactly one image"));
   // Where pictures go: a file name for a single image, else a folder.
   const bool out_is_file = files->size() == 1 && !args.out.empty() && has_image_extension(args.out) && !is_dir(args.out);
   if (!args.out.empty() && !out_is_file && !is_dir(args.out) && mkdir(args.out.c_str(), 0755) != 0)
@@ -111,17 +115,29 @@ int run_detect(const DetectArgs& args) {
   auto detector = zoo::Detector::create(args.model, opts);
   if (!detector.ok()) return report(detector.status());
   zoo::Detector& det = **detector;
-  std::fprintf(stderr, "model: %s\n", det.layout().description.c_str());
+  if (!args.quiet) std::printf("model: %s\n", det.layout().description.c_str());
   auto font = vision::Font::load(vision::kDefaultFontPath, 16);
   if (!font.ok()) std::fprintf(stderr, "warning: %s; drawing boxes without labels\n", font.status().message().c_str());
 
+  std::vector<zoo::NamedTensor> given;
+  if (!args.outputs_dir.empty()) {
+    for (const IOInfo& o : det.session().outputs()) {
+      std::string safe = o.name;
+      for (char& c : safe)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) c = '_';
+      auto t = read_npy(args.outputs_dir + "/" + safe + ".npy");
+      if (!t.ok()) return report(t.status());
+      given.push_back({o.name, std::move(t).value()});
+    }
+  }
   nlohmann::json results = nlohmann::json::array();
   std::vector<std::string> seen_warnings;
   int failures = 0;
   for (size_t i = 0; i < files->size(); ++i) {
     const std::string& path = (*files)[i];
     vision::Image image;
-    auto r = det.detect_file(path, &image);
+    auto r = det.detect_file(path, &image, args.outputs_dir.empty() ? nullptr : &given);
+    if (!r.ok() && files->size() == 1) return report(r.status());
     if (!r.ok()) {
       // One bad picture in a folder does not stop the others; the exit code still says so.
       std::fprintf(stderr, "%sedgezoo: %s\n", files->size() > 1 && isatty(STDERR_FILENO) ? "\n" : "", r.status().to_string().c_str());
@@ -137,6 +153,10 @@ int run_detect(const DetectArgs& args) {
       if (files->size() > 1) std::printf("%s: %zu detections\n", path.c_str(), r->detections.size());
       for (const zoo::Detection& d : r->detections)
         std::printf("%s @ (%.0f %.0f %.0f %.0f) %.3f\n", zoo::label_name(labels, d.class_id).c_str(), d.x1, d.y1, d.x2, d.y2, d.score);
+    }
+    if (!args.save_input.empty()) {
+      Status st = write_npy(args.save_input, det.last_input());
+      if (!st.ok()) return report(st);
     }
     const int64_t image_id = image_id_for(path, i);
     for (const zoo::Detection& d : r->detections) {
@@ -179,6 +199,10 @@ void add_detect(CLI::App& app) {
   cmd->add_option("--iou", args->iou, "NMS IoU threshold")->check(CLI::Range(0.0f, 1.0f));
   cmd->add_option("--max-det", args->max_det, "at most this many detections per image");
   cmd->add_flag("--quiet", args->quiet, "do not print detections");
+  cmd->add_option("--save-input", args->save_input, "one image: also write the model's input tensor as .npy");
+  cmd->add_option("--outputs", args->outputs_dir,
+                  "one image: decode these model outputs (DIR/<output name>.npy, e.g. from a board or another engine) "
+                  "instead of running the model");
   cmd->callback([args] { exit_code() = run_detect(*args); });
 }
 
