@@ -7,5 +7,12 @@ namespace ez {
 
 // Identity and inference-mode Dropout: readers take the input directly.
 Status remove_identity_nodes(Graph& graph);
+// Conv + BatchNormalization (constant parameters) -> Conv with folded weights and bias.
+Status fold_conv_batchnorm(Graph& graph);
+// Conv + activation (incl. SiLU as x*sigmoid(x)) -> FusedConv.
+Status fuse_conv_activation(Graph& graph);
+// Conv/FusedConv + residual Add of the same shape -> FusedConv with a 4th input.
+// Needs value shapes, so it runs after shapes are known (see optimize_graph).
+Status fuse_conv_add(Graph& graph);
 
 }  // namespace ez

@@ -4,8 +4,16 @@
 
 namespace ez {
 
+// Runs after shapes are inferred and constant subgraphs folded (Session planning), so passes may
+// rely on value shapes and constants.
 Status optimize_graph(Graph& graph) {
   EZ_RETURN_IF_ERROR(remove_identity_nodes(graph));
+  EZ_RETURN_IF_ERROR(fold_conv_batchnorm(graph));
+  // Activation first, so that a residual Add after an activated conv is summed after it (YOLO);
+  // then the Add; then activation again for act(conv + Z) patterns (ResNet).
+  EZ_RETURN_IF_ERROR(fuse_conv_activation(graph));
+  EZ_RETURN_IF_ERROR(fuse_conv_add(graph));
+  EZ_RETURN_IF_ERROR(fuse_conv_activation(graph));
   graph.remove_dead_nodes();
   return Status::OK();
 }

@@ -40,7 +40,10 @@ struct Session::Impl {
   explicit Impl(const SessionOptions& o) : options(o), pool(o.num_threads) {}
 
   Status bind_inputs();
-  Status plan_steps();
+  // Infers every value's shape and folds constant subgraphs. With shapes_only, reference kernels
+  // are used, nothing is prepared and the folded nodes are removed from the graph (so that the
+  // passes see final shapes and constants); otherwise the steps to run are built.
+  Status plan_steps(bool shapes_only);
   Status plan_memory_and_allocate();
   Status run_step(Step& step);
 };
@@ -87,9 +90,13 @@ Status Session::Impl::bind_inputs() {
   return Status::OK();
 }
 
-Status Session::Impl::plan_steps() {
+Status Session::Impl::plan_steps(bool shapes_only) {
   slots.assign(graph.num_values(), Tensor());
   known.assign(graph.num_values(), false);
+  steps.clear();
+  stats = SessionStats();
+  std::vector<bool> folded(graph.nodes().size(), false);
+  size_t node_index = 0;
   for (size_t i = 0; i < graph.num_values(); ++i) {
     const Value& v = graph.value(static_cast<ValueId>(i));
     if (v.is_constant()) {
@@ -101,6 +108,7 @@ Status Session::Impl::plan_steps() {
   for (ValueId id : graph.inputs()) known[id] = true;
 
   for (const Node& node : graph.nodes()) {
+    const size_t this_node = node_index++;
     if (!node.domain.empty())
       return unsupported("operator '" + node.op_type + "' of domain '" + node.domain + "' (node '" + node.name +
                          "') is not supported");
@@ -114,7 +122,8 @@ Status Session::Impl::plan_steps() {
     for (const auto& kv : node.attrs.all())
       if (kv.second.kind == Attribute::Kind::kGraph)
         return unsupported("operator '" + node.op_type + "' (node '" + node.name + "') has a subgraph; control flow is not supported");
-    EZ_ASSIGN_OR_RETURN(ops::KernelPtr kernel, ops::create_kernel(cfg, options.kernels));
+    EZ_ASSIGN_OR_RETURN(ops::KernelPtr kernel,
+                        ops::create_kernel(cfg, shapes_only ? ops::KernelChoice::kReference : options.kernels));
 
     Step step;
     step.node = node.name;
@@ -165,8 +174,10 @@ Status Session::Impl::plan_steps() {
         stats.constant_bytes += outs[o].nbytes();
       }
       stats.folded_nodes++;
+      folded[this_node] = true;
       continue;
     }
+    if (shapes_only) continue;
     const bool is_graph_output = std::find(graph.outputs().begin(), graph.outputs().end(), node.outputs[0]) != graph.outputs().end();
     step.view = !step.dynamic && step.kernel->output_is_view_of_input() && !is_graph_output && !node.inputs.empty() &&
                 node.inputs[0] != kNoValue;
@@ -177,6 +188,12 @@ Status Session::Impl::plan_steps() {
     steps.push_back(std::move(step));
   }
   stats.steps = static_cast<int>(steps.size());
+  if (shapes_only) {
+    std::vector<Node> kept;
+    for (size_t n = 0; n < graph.nodes().size(); ++n)
+      if (!folded[n]) kept.push_back(std::move(graph.nodes()[n]));
+    graph.nodes() = std::move(kept);
+  }
   return Status::OK();
 }
 
@@ -295,8 +312,15 @@ Result<std::unique_ptr<Session>> Session::from_graph(Graph graph, const SessionO
   impl->graph = std::move(graph);
   impl->pool.activate();
   EZ_RETURN_IF_ERROR(impl->bind_inputs());
-  if (options.optimize) EZ_RETURN_IF_ERROR(optimize_graph(impl->graph));
-  EZ_RETURN_IF_ERROR(impl->plan_steps());
+  if (options.optimize) {
+    EZ_RETURN_IF_ERROR(impl->plan_steps(/*shapes_only=*/true));
+    const int folded = impl->stats.folded_nodes;
+    EZ_RETURN_IF_ERROR(optimize_graph(impl->graph));
+    EZ_RETURN_IF_ERROR(impl->plan_steps(/*shapes_only=*/false));
+    impl->stats.folded_nodes += folded;
+  } else {
+    EZ_RETURN_IF_ERROR(impl->plan_steps(/*shapes_only=*/false));
+  }
   EZ_RETURN_IF_ERROR(impl->plan_memory_and_allocate());
   for (ValueId id : impl->graph.inputs()) {
     const Value& v = impl->graph.value(id);

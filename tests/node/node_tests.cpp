@@ -1,5 +1,6 @@
 // Runs the ONNX backend node tests (Debian's libonnx-testdata) for every operator edgezoo supports.
-// Usage: node_tests [--data DIR] [--verbose] [SUBSTRING...]
+// Usage: node_tests [--data DIR] [--verbose] [--reference] [SUBSTRING...]
+// --reference runs the plain reference kernels instead of the fast paths.
 // Prints one line per failed or skipped case (with its reason) and a closing "passed/total" line.
 // A case is skipped only when the model uses an operator (or an operator feature) that edgezoo
 // reports as unsupported; every other mismatch is a failure and makes the exit code non-zero.
@@ -81,6 +82,8 @@ const char* known_deviation(const std::string& name) {
   return nullptr;
 }
 
+ez::ops::KernelChoice g_kernels = ez::ops::KernelChoice::kFast;
+
 Outcome run_case(const std::string& dir, std::string* reason) {
   auto graph = ez::import_onnx_file(dir + "/model.onnx");
   if (!graph.ok()) {
@@ -123,6 +126,7 @@ Outcome run_case(const std::string& dir, std::string* reason) {
     }
     ez::SessionOptions opts;
     opts.num_threads = 1;
+    opts.kernels = g_kernels;
     ez::Graph g = graph.value();
     if (inputs.size() != g.inputs().size()) {
       *reason = "test has " + std::to_string(inputs.size()) + " inputs, model " + std::to_string(g.inputs().size());
@@ -175,6 +179,7 @@ int main(int argc, char** argv) {
     const std::string a = argv[i];
     if (a == "--data" && i + 1 < argc) root = argv[++i];
     else if (a == "--verbose") verbose = true;
+    else if (a == "--reference") g_kernels = ez::ops::KernelChoice::kReference;
     else filters.push_back(a);
   }
   const auto cases = list_dir(root, "test_");

@@ -14,7 +14,9 @@ void expect_valid(const std::vector<BufferRequest>& r, const MemoryPlan& p) {
     for (size_t b = a + 1; b < r.size(); ++b) {
       const bool live_together = !(r[a].last_step < r[b].first_step || r[b].last_step < r[a].first_step);
       const bool overlap = p.offsets[a] < p.offsets[b] + r[b].bytes && p.offsets[b] < p.offsets[a] + r[a].bytes;
-      if (r[a].bytes && r[b].bytes) EXPECT_FALSE(live_together && overlap) << a << " " << b;
+      if (r[a].bytes && r[b].bytes) {
+        EXPECT_FALSE(live_together && overlap) << a << " " << b;
+      }
     }
   }
 }

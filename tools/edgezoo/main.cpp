@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "edgezoo 0.1.0");
   ez::cli::add_info(app);
   ez::cli::add_run(app);
+  ez::cli::add_bench(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

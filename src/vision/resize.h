@@ -1,0 +1,29 @@
+// Bilinear resize of 8-bit images, sampling at pixel centres as OpenCV's INTER_LINEAR does
+// (src = (dst + 0.5) * src_size / dst_size - 0.5, clamped at the borders), which is what the
+// models in the zoo were trained with.
+#pragma once
+
+#include <cstdint>
+
+#include "core/status.h"
+#include "vision/image.h"
+
+namespace ez::vision {
+
+enum class ResizeMethod {
+  kAuto,       // currently kReference (see resize.cpp for the measurements behind the choice)
+  kReference,  // plain C++ fixed-point bilinear, bit-identical to cv2.resize(INTER_LINEAR)
+  kLibyuv,     // libyuv RGBScale / ScalePlane, kFilterBilinear: ~3-5x faster, within 4 levels
+               // of cv2 when shrinking, but corner-aligned (different) when enlarging
+};
+
+const char* resize_method_name(ResizeMethod m);
+
+Result<Image> resize_bilinear(const Image& src, int dst_width, int dst_height, ResizeMethod method = ResizeMethod::kAuto);
+
+// Writes the resized image into caller memory: dst_height rows of dst_width * src.channels bytes,
+// `dst_stride` bytes apart (lets the letterbox resize straight into its padded canvas).
+Status resize_bilinear_into(const Image& src, uint8_t* dst, int dst_stride, int dst_width, int dst_height,
+                            ResizeMethod method = ResizeMethod::kAuto);
+
+}  // namespace ez::vision

@@ -1,0 +1,166 @@
+// Every fast path against its reference kernel on random, awkward shapes. Tolerance: max |fast -
+// ref| <= 1e-5 * max |ref| (both accumulate in fp32, only the summation order differs).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "ops/registry.h"
+
+namespace ez::ops {
+namespace {
+
+Attribute ints(std::vector<int64_t> v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kInts;
+  a.ints = std::move(v);
+  return a;
+}
+Attribute one_int(int64_t v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kInt;
+  a.i = v;
+  return a;
+}
+Attribute str(const std::string& s) {
+  Attribute a;
+  a.kind = Attribute::Kind::kString;
+  a.s = s;
+  return a;
+}
+Attribute flt(float f) {
+  Attribute a;
+  a.kind = Attribute::Kind::kFloat;
+  a.f = f;
+  return a;
+}
+
+Tensor random_tensor(Shape s, std::mt19937& rng) {
+  Tensor t = Tensor::zeros(DType::kFloat32, std::move(s));
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = u(rng);
+  return t;
+}
+
+// Runs op with the given choice; inputs marked constant are passed as known values to prepare.
+Result<Tensor> run_op(const KernelConfig& cfg, KernelChoice choice, const std::vector<Tensor>& inputs,
+                      const std::vector<bool>& constant) {
+  EZ_ASSIGN_OR_RETURN(KernelPtr k, create_kernel(cfg, choice));
+  std::vector<KernelInput> kin(inputs.size());
+  std::vector<const Tensor*> ptrs;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    kin[i].desc = inputs[i].desc();
+    if (constant[i]) kin[i].value = &inputs[i];
+    ptrs.push_back(&inputs[i]);
+  }
+  std::vector<TensorDesc> descs(cfg.num_outputs);
+  EZ_RETURN_IF_ERROR(k->infer(kin, &descs));
+  EZ_RETURN_IF_ERROR(k->prepare(kin));
+  std::vector<Tensor> outs;
+  for (const auto& d : descs) {
+    EZ_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(d.dtype, d.shape));
+    outs.push_back(t);
+  }
+  ThreadPool pool(2);
+  EZ_RETURN_IF_ERROR(k->run(ptrs, outs, RunContext{&pool}));
+  if (choice == KernelChoice::kFast) {
+    EXPECT_STREQ(k->impl_name(), "dnnl") << cfg.op_type;  // the fast path really ran
+  }
+  return outs[0];
+}
+
+void expect_close(const Tensor& ref, const Tensor& fast, const std::string& what) {
+  ASSERT_EQ(ref.shape(), fast.shape()) << what;
+  double max_ref = 0, max_diff = 0;
+  for (int64_t i = 0; i < ref.numel(); ++i) {
+    max_ref = std::max(max_ref, std::fabs(double(ref.data<float>()[i])));
+    max_diff = std::max(max_diff, std::fabs(double(ref.data<float>()[i]) - fast.data<float>()[i]));
+  }
+  EXPECT_LE(max_diff, 1e-5 * std::max(max_ref, 1e-6)) << what << ": max diff " << max_diff << " of max " << max_ref;
+}
+
+struct ConvCase {
+  int64_t n, c, h, w, m, k, stride, pad, dil, group;
+  bool bias;
+};
+
+TEST(FastVsReference, ConvOnAwkwardShapes) {
+  std::mt19937 rng(7);
+  const ConvCase cases[] = {
+      {1, 3, 17, 23, 16, 3, 1, 1, 1, 1, true},   {1, 12, 31, 29, 16, 3, 2, 1, 1, 1, true},
+      {2, 16, 15, 15, 16, 3, 1, 1, 1, 16, true}, {1, 24, 13, 11, 48, 5, 2, 2, 1, 24, false},
+      {1, 7, 19, 19, 5, 3, 1, 2, 2, 1, true},    {1, 32, 20, 20, 17, 1, 1, 0, 1, 1, false},
+      {1, 64, 9, 7, 64, 3, 1, 1, 1, 4, true},    {1, 5, 6, 6, 3, 2, 2, 0, 1, 1, true},
+  };
+  for (const ConvCase& cc : cases) {
+    KernelConfig cfg;
+    cfg.op_type = "Conv";
+    cfg.attrs.set("kernel_shape", ints({cc.k, cc.k}));
+    cfg.attrs.set("strides", ints({cc.stride, cc.stride}));
+    cfg.attrs.set("pads", ints({cc.pad, cc.pad, cc.pad, cc.pad}));
+    cfg.attrs.set("dilations", ints({cc.dil, cc.dil}));
+    cfg.attrs.set("group", one_int(cc.group));
+    std::vector<Tensor> in = {random_tensor({cc.n, cc.c, cc.h, cc.w}, rng), random_tensor({cc.m, cc.c / cc.group, cc.k, cc.k}, rng)};
+    if (cc.bias) in.push_back(random_tensor({cc.m}, rng));
+    cfg.num_inputs = static_cast<int>(in.size());
+    std::vector<bool> constant = {false, true, true};
+    constant.resize(in.size());
+    auto ref = run_op(cfg, KernelChoice::kReference, in, constant);
+    auto fast = run_op(cfg, KernelChoice::kFast, in, constant);
+    ASSERT_TRUE(ref.ok() && fast.ok()) << ref.status().to_string() << fast.status().to_string();
+    expect_close(*ref, *fast, "conv c" + std::to_string(cc.c) + " g" + std::to_string(cc.group));
+  }
+}
+
+TEST(FastVsReference, FusedConvEveryActivationWithAndWithoutResidual) {
+  std::mt19937 rng(11);
+  const char* acts[] = {"", "Relu", "LeakyRelu", "Clip", "Sigmoid", "Silu", "HardSwish", "HardSigmoid", "Tanh"};
+  for (const char* act : acts)
+    for (int residual = 0; residual < 3; ++residual) {  // none, sum after act, sum before act
+      KernelConfig cfg;
+      cfg.op_type = "FusedConv";
+      cfg.attrs.set("kernel_shape", ints({3, 3}));
+      cfg.attrs.set("pads", ints({1, 1, 1, 1}));
+      cfg.attrs.set("activation", str(act));
+      cfg.attrs.set("activation_alpha", flt(std::string(act) == "Clip" ? -0.5f : 0.2f));
+      cfg.attrs.set("activation_beta", flt(0.5f));
+      cfg.attrs.set("sum_first", one_int(residual == 2));
+      std::vector<Tensor> in = {random_tensor({1, 8, 11, 13}, rng), random_tensor({16, 8, 3, 3}, rng), random_tensor({16}, rng)};
+      if (residual) in.push_back(random_tensor({1, 16, 11, 13}, rng));
+      cfg.num_inputs = static_cast<int>(in.size());
+      std::vector<bool> constant = {false, true, true, false};
+      constant.resize(in.size());
+      auto ref = run_op(cfg, KernelChoice::kReference, in, constant);
+      auto fast = run_op(cfg, KernelChoice::kFast, in, constant);
+      ASSERT_TRUE(ref.ok() && fast.ok()) << act << ref.status().to_string() << fast.status().to_string();
+      expect_close(*ref, *fast, std::string("FusedConv ") + act + " residual " + std::to_string(residual));
+    }
+}
+
+TEST(FastVsReference, Pooling) {
+  std::mt19937 rng(3);
+  struct PoolCase {
+    const char* op;
+    int64_t k, s, p;
+    bool ceil, count_pad;
+  } cases[] = {{"MaxPool", 5, 1, 2, false, false}, {"MaxPool", 3, 2, 1, true, false}, {"MaxPool", 2, 2, 0, false, false},
+               {"AveragePool", 3, 2, 1, false, false}, {"AveragePool", 3, 1, 1, false, true}, {"AveragePool", 2, 2, 0, true, false}};
+  for (const PoolCase& pc : cases) {
+    KernelConfig cfg;
+    cfg.op_type = pc.op;
+    cfg.num_inputs = 1;
+    cfg.attrs.set("kernel_shape", ints({pc.k, pc.k}));
+    cfg.attrs.set("strides", ints({pc.s, pc.s}));
+    cfg.attrs.set("pads", ints({pc.p, pc.p, pc.p, pc.p}));
+    cfg.attrs.set("ceil_mode", one_int(pc.ceil));
+    cfg.attrs.set("count_include_pad", one_int(pc.count_pad));
+    std::vector<Tensor> in = {random_tensor({2, 19, 13, 17}, rng)};
+    auto ref = run_op(cfg, KernelChoice::kReference, in, {false});
+    auto fast = run_op(cfg, KernelChoice::kFast, in, {false});
+    ASSERT_TRUE(ref.ok() && fast.ok()) << ref.status().to_string() << fast.status().to_string();
+    expect_close(*ref, *fast, std::string(pc.op) + " k" + std::to_string(pc.k) + (pc.ceil ? " ceil" : ""));
+  }
+}
+
+}  // namespace
+}  // namespace ez::ops

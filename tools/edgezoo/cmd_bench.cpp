@@ -1,0 +1,133 @@
+// edgezoo bench MODEL: model-only latency (min/median/p90/p99), throughput, load time, memory and
+// a per-operator profile. Plain table by default, --json for machines.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "tools/edgezoo/cli.h"
+
+namespace ez::cli {
+namespace {
+
+struct BenchArgs : ModelArgs {
+  int runs = 50;
+  int warmup = 5;
+  bool json = false;
+  int top = 10;
+};
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5));
+  return v[i];
+}
+
+int run_bench(const BenchArgs& args) {
+  auto opts = args.session_options();
+  if (!opts.ok()) return report(opts.status());
+  opts->profile = false;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto loaded = Session::load_file(args.model, *opts);
+  if (!loaded.ok()) return report(loaded.status());
+  const double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  Session& s = **loaded;
+  for (size_t i = 0; i < s.inputs().size(); ++i) {  // inputs: fixed pseudo-random data (values do not change timing)
+    Tensor t = s.input_buffer(static_cast<int>(i));
+    if (t.dtype() == DType::kFloat32)
+      for (int64_t k = 0; k < t.numel(); ++k) t.data<float>()[k] = static_cast<float>((k * 2654435761u) % 1000) / 1000.0f;
+  }
+  for (int i = 0; i < args.warmup; ++i) {
+    Status st = s.run();
+    if (!st.ok()) return report(st);
+  }
+  std::vector<double> lat;
+  for (int i = 0; i < args.runs; ++i) {
+    const auto a = std::chrono::steady_clock::now();
+    Status st = s.run();
+    if (!st.ok()) return report(st);
+    lat.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
+  }
+  // A separate profiled pass (timing each operator adds a little overhead of its own).
+  auto prof_opts = *opts;
+  prof_opts.profile = true;
+  auto profiled = Session::load_file(args.model, prof_opts);
+  std::vector<StepProfile> steps;
+  if (profiled.ok()) {
+    for (int i = 0; i < std::max(1, args.warmup); ++i)  // first runs pay one-time costs: not profiled
+      if (!(*profiled)->run().ok()) break;
+    (*profiled)->reset_profile();
+    for (int i = 0; i < std::max(3, args.runs / 5); ++i)
+      if (!(*profiled)->run().ok()) break;
+    steps = (*profiled)->profile();
+  }
+  std::map<std::string, std::pair<double, int>> by_op;
+  double prof_total = 0;
+  for (const auto& p : steps) {
+    const double per_run = p.calls ? p.total_ms / p.calls : 0;
+    by_op[p.op].first += per_run;
+    by_op[p.op].second++;
+    prof_total += per_run;
+  }
+  std::vector<std::pair<std::string, std::pair<double, int>>> ops(by_op.begin(), by_op.end());
+  std::sort(ops.begin(), ops.end(), [](auto& a, auto& b) { return a.second.first > b.second.first; });
+  std::sort(steps.begin(), steps.end(), [](const StepProfile& a, const StepProfile& b) {
+    return a.total_ms / std::max(1, a.calls) > b.total_ms / std::max(1, b.calls);
+  });
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  const double med = percentile(lat, 0.5);
+  nlohmann::json j = {
+      {"model", args.model},
+      {"threads", s.num_threads()},
+      {"runs", args.runs},
+      {"load_ms", load_ms},
+      {"median_ms", med},
+      {"latency_ms", {{"min", *std::min_element(lat.begin(), lat.end())}, {"median", med},
+                      {"p90", percentile(lat, 0.9)}, {"p99", percentile(lat, 0.99)}}},
+      {"throughput_per_s", 1000.0 / med},
+      {"peak_activation_bytes", s.stats().arena_bytes},
+      {"peak_rss_bytes", static_cast<int64_t>(ru.ru_maxrss) * 1024},
+  };
+  for (const auto& o : ops) j["profile_by_op"].push_back({{"op", o.first}, {"ms", o.second.first}, {"nodes", o.second.second}});
+  for (int i = 0; i < std::min<int>(args.top, static_cast<int>(steps.size())); ++i)
+    j["top_nodes"].push_back({{"node", steps[i].node}, {"op", steps[i].op}, {"impl", steps[i].impl},
+                              {"shape", steps[i].shape}, {"ms", steps[i].total_ms / std::max(1, steps[i].calls)}});
+  if (args.json) {
+    std::printf("%s\n", j.dump().c_str());
+    return 0;
+  }
+  std::printf("model        %s\nthreads      %d\nload         %.1f ms\n", args.model.c_str(), s.num_threads(), load_ms);
+  std::printf("latency      min %.2f  median %.2f  p90 %.2f  p99 %.2f ms  (%d runs after %d warm-up)\n",
+              j["latency_ms"]["min"].get<double>(), med, j["latency_ms"]["p90"].get<double>(),
+              j["latency_ms"]["p99"].get<double>(), args.runs, args.warmup);
+  std::printf("throughput   %.1f inferences/s\n", 1000.0 / med);
+  std::printf("memory       activations %.2f MB, peak RSS %.1f MB\n", s.stats().arena_bytes / 1e6, ru.ru_maxrss / 1024.0);
+  std::printf("\nby operator (profiled run, %.2f ms in all)\n", prof_total);
+  for (const auto& o : ops)
+    std::printf("  %-20s %8.3f ms %5.1f%%  (%d nodes)\n", o.first.c_str(), o.second.first,
+                prof_total > 0 ? 100 * o.second.first / prof_total : 0.0, o.second.second);
+  std::printf("\ntop nodes\n");
+  for (int i = 0; i < std::min<int>(args.top, static_cast<int>(steps.size())); ++i)
+    std::printf("  %-28s %-14s %-5s %-20s %8.3f ms\n", steps[i].node.c_str(), steps[i].op.c_str(), steps[i].impl.c_str(),
+                steps[i].shape.c_str(), steps[i].total_ms / std::max(1, steps[i].calls));
+  return 0;
+}
+
+}  // namespace
+
+void add_bench(CLI::App& app) {
+  auto* cmd = app.add_subcommand("bench", "measure model-only latency, throughput, memory and a per-operator profile");
+  auto args = std::make_shared<BenchArgs>();
+  args->add_to(cmd);
+  cmd->add_option("--runs", args->runs, "timed runs")->check(CLI::PositiveNumber);
+  cmd->add_option("--warmup", args->warmup, "untimed runs first")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--top", args->top, "nodes listed in the profile");
+  cmd->add_flag("--json", args->json, "print one JSON object");
+  cmd->callback([args] { exit_code() = run_bench(*args); });
+}
+
+}  // namespace ez::cli
