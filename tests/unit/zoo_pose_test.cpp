@@ -43,6 +43,7 @@ TEST(ZooPose, DecodesKeypointsAsExtras) {
   EXPECT_FLOAT_EQ(kp[3].visibility, 0.9f);
   EXPECT_EQ(coco_keypoint_names().size(), 17u);
   EXPECT_EQ(extra_points(*layout), ExtraPoints::kKeypoints);
+  EXPECT_EQ(default_labels(*layout), (std::vector<std::string>{"person"}));
 }
 
 TEST(ZooPose, SkeletonIndicesAreValid) {
