@@ -8,7 +8,9 @@ int64_t node_macs(const Graph& g, const Node& n) {
   const TensorDesc& x = desc(n.inputs[0]);
   const TensorDesc& w = desc(n.inputs[1]);
   const TensorDesc& y = desc(n.outputs[0]);
-  if (!shape_is_static(x.shape) || !shape_is_static(w.shape) || !shape_is_static(y.shape) || w.shape.size() < 2) return 0;
+  if (!shape_is_static(x.shape) || !shape_is_static(w.shape) || !shape_is_static(y.shape) || w.shape.size() < 2 ||
+      x.shape.empty() || y.shape.empty())
+    return 0;
   const std::string& op = n.op_type;
   if (op == "Conv" || op == "ConvInteger" || op == "QLinearConv") {
     int64_t k = 1;  // per output element: Cin/group * kernel area = W dims 1..

@@ -156,7 +156,15 @@ Status Session::Impl::plan_steps(bool shapes_only) {
       }
     }
     step.kernel = std::move(kernel);
-    if (!step.dynamic && all_constant) {
+    // Shape and Size read only their input's shape: with the shape known, they are constants too.
+    const bool shape_only = (node.op_type == "Shape" || node.op_type == "Size") && !step.dynamic &&
+                            !node.inputs.empty() && node.inputs[0] != kNoValue &&
+                            shape_is_static(graph.value(node.inputs[0]).desc.shape);
+    if (shape_only && !all_constant) {
+      const Value& v = graph.value(node.inputs[0]);
+      slots[node.inputs[0]] = Tensor::borrow(v.desc.dtype, v.desc.shape, nullptr);  // no data is read
+    }
+    if (!step.dynamic && (all_constant || shape_only)) {
       // Constant folding: compute once now; the result becomes a constant like an initializer.
       std::vector<Tensor> outs(node.outputs.size());
       std::vector<const Tensor*> ins(node.inputs.size(), nullptr);

@@ -33,6 +33,7 @@ Result<LetterboxInfo> letterbox_geometry(int src_w, int src_h, const LetterboxPa
 
 Status letterbox_into(const Image& src, const LetterboxParams& p, Image* dst, LetterboxInfo* info, ResizeMethod method) {
   EZ_RETURN_IF_ERROR(check_image(src, "letterbox"));
+  if (dst == &src) return invalid_argument("letterbox: the output image must not be the input image");
   EZ_ASSIGN_OR_RETURN(LetterboxInfo g, letterbox_geometry(src.width, src.height, p));
   if (dst->width != p.target_w || dst->height != p.target_h || dst->channels != src.channels ||
       dst->pixels.size() != static_cast<size_t>(p.target_w) * p.target_h * src.channels) {

@@ -60,5 +60,18 @@ mkdir -p "$T/outdir"
 expect_error "no output on failure" "refused"              -- "$EZ" run "$T/hostile.onnx" -o "$T/outdir"
 if [ -n "$(ls -A "$T/outdir")" ]; then echo "FAIL: files left in the output folder: $(ls "$T/outdir")"; fail=$((fail+1)); fi
 
+# detect: missing and corrupt pictures, a model that is no detector, an empty folder.
+head -c 5000 "$DATA/images/bus.jpg" > "$T/corrupt.jpg"
+echo "plain text" > "$T/text.jpg"
+mkdir -p "$T/empty"
+expect_error "detect: missing image"   "cannot open image"        -- "$EZ" detect "$MODEL" "$T/none.jpg" -o "$T/d1.jpg"
+expect_error "detect: truncated image" "truncated JPEG"           -- "$EZ" detect "$MODEL" "$T/corrupt.jpg" -o "$T/d2.jpg"
+expect_error "detect: not an image"    "not a JPEG or PNG"        -- "$EZ" detect "$MODEL" "$T/text.jpg" -o "$T/d3.jpg"
+expect_error "detect: empty folder"    "contains no .jpg"         -- "$EZ" detect "$MODEL" "$T/empty"
+expect_error "detect: not a detector"  "softmax_0.tmp_0.*--family.*yolov8" -- "$EZ" detect "$DATA/ocr/ppocr_cls.onnx" "$DATA/images/bus.jpg" --shape x=1x3x48x192 -o "$T/d4.jpg"
+for f in d1 d2 d3 d4; do
+  if [ -e "$T/$f.jpg" ]; then echo "FAIL: $f.jpg was written despite the error"; fail=$((fail+1)); fi
+done
+
 echo "cli_errors: $pass passed, $fail failed"
 [ $fail -eq 0 ]

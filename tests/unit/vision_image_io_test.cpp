@@ -4,6 +4,9 @@
 // with Debian's libjpeg-turbo 2.1.5 the decode is bit-identical to cv2's.
 #include <gtest/gtest.h>
 #include <png.h>
+// jpeglib.h needs FILE and size_t declared first.
+#include <cstdio>
+#include <jpeglib.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -112,6 +115,58 @@ TEST(VisionImageIo, JpegCutAnywhereNeverCrashesAndAlwaysFails) {
   // Losing only the end-of-image marker is still a truncation.
   EXPECT_FALSE(decode_image_bytes(bytes->substr(0, bytes->size() - 2), "cut").ok());
   EXPECT_TRUE(decode_image_bytes(*bytes, "whole").ok());
+}
+
+TEST(VisionImageIo, FlippedJpegBytesNeverCrash) {
+  // Corrupt entropy-coded data is reported by libjpeg as a warning (decoded with garbage) or an
+  // error; either way decode returns, never exits or reads out of bounds (run under ASan in CI).
+  auto bytes = read_file(test::image_path("bus.jpg"));
+  ASSERT_TRUE(bytes.ok());
+  int failures = 0;
+  for (size_t pos = 2; pos < bytes->size(); pos += 1499) {
+    std::string bad = *bytes;
+    bad[pos] = static_cast<char>(bad[pos] ^ 0xff);
+    auto r = decode_image_bytes(bad, "flipped.jpg");
+    if (!r.ok()) {
+      ++failures;
+    } else {
+      EXPECT_EQ(r->pixels.size(), static_cast<size_t>(r->width) * r->height * 3);
+    }
+  }
+  EXPECT_GT(failures, 0);  // at least the header hits are refused
+}
+
+// A CMYK JPEG as Photoshop writes it (Adobe marker, inverted values): converted with R = C*K/255.
+TEST(VisionImageIo, CmykJpegBecomesRgb) {
+  jpeg_compress_struct cinfo;
+  jpeg_error_mgr jerr;
+  cinfo.err = jpeg_std_error(&jerr);
+  jpeg_create_compress(&cinfo);
+  unsigned char* buf = nullptr;
+  unsigned long size = 0;
+  jpeg_mem_dest(&cinfo, &buf, &size);
+  cinfo.image_width = 16;
+  cinfo.image_height = 16;
+  cinfo.input_components = 4;
+  cinfo.in_color_space = JCS_CMYK;
+  jpeg_set_defaults(&cinfo);
+  jpeg_set_quality(&cinfo, 100, TRUE);
+  jpeg_start_compress(&cinfo, TRUE);
+  std::vector<uint8_t> row(16 * 4);
+  for (int x = 0; x < 16; ++x) row[4 * x] = 255, row[4 * x + 1] = 128, row[4 * x + 2] = 0, row[4 * x + 3] = 255;
+  while (cinfo.next_scanline < 16) {
+    JSAMPROW r = row.data();
+    jpeg_write_scanlines(&cinfo, &r, 1);
+  }
+  jpeg_finish_compress(&cinfo);
+  jpeg_destroy_compress(&cinfo);
+  const std::string bytes(reinterpret_cast<char*>(buf), size);
+  std::free(buf);
+  auto img = decode_image_bytes(bytes, "cmyk.jpg");
+  ASSERT_TRUE(img.ok()) << img.status().to_string();
+  EXPECT_NEAR(img->at(8, 8)[0], 255, 2);
+  EXPECT_NEAR(img->at(8, 8)[1], 128, 2);
+  EXPECT_NEAR(img->at(8, 8)[2], 0, 2);
 }
 
 TEST(VisionImageIo, TruncatedAndCorruptPngAreErrors) {

@@ -32,5 +32,6 @@ int report(const Status& s);
 void add_info(CLI::App& app);
 void add_run(CLI::App& app);
 void add_bench(CLI::App& app);
+void add_detect(CLI::App& app);
 
 }  // namespace ez::cli

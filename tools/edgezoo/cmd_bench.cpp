@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tools/edgezoo/cli.h"
+#include "zoo/pipeline/detector_pipeline.h"
 
 namespace ez::cli {
 namespace {
@@ -18,6 +19,8 @@ struct BenchArgs : ModelArgs {
   int warmup = 5;
   bool json = false;
   int top = 10;
+  std::string e2e_image;  // end-to-end mode: decode + pre-processing + inference + post-processing
+  std::string family;
 };
 
 double percentile(std::vector<double> v, double p) {
@@ -26,10 +29,48 @@ double percentile(std::vector<double> v, double p) {
   return v[i];
 }
 
+double median_of(std::vector<double> v) { return percentile(std::move(v), 0.5); }
+
+// End to end on one picture, as an application sees it: every stage timed separately.
+int run_e2e(const BenchArgs& args, const SessionOptions& sopts) {
+  zoo::DetectorOptions opts;
+  opts.session = sopts;
+  opts.family = args.family;
+  auto det = zoo::Detector::create(args.model, opts);
+  if (!det.ok()) return report(det.status());
+  std::vector<double> dec, pre, inf, post, total;
+  for (int i = 0; i < args.warmup + args.runs; ++i) {
+    auto r = (*det)->detect_file(args.e2e_image);
+    if (!r.ok()) return report(r.status());
+    if (i < args.warmup) continue;
+    dec.push_back(r->times.decode_ms);
+    pre.push_back(r->times.preprocess_ms);
+    inf.push_back(r->times.inference_ms);
+    post.push_back(r->times.postprocess_ms);
+    total.push_back(r->times.total_ms());
+  }
+  const double d = median_of(dec), p = median_of(pre), n = median_of(inf), q = median_of(post), t = median_of(total);
+  nlohmann::json j = {{"model", args.model}, {"image", args.e2e_image}, {"threads", (*det)->session().num_threads()},
+                      {"runs", args.runs}, {"decode_ms", d}, {"preprocess_ms", p}, {"inference_ms", n},
+                      {"postprocess_ms", q}, {"total_ms", t}, {"overhead_over_inference", (d + p + q) / n}};
+  if (args.json) {
+    std::printf("%s\n", j.dump().c_str());
+    return 0;
+  }
+  std::printf("end to end on %s (%s), median of %d runs, %d threads\n", args.e2e_image.c_str(),
+              (*det)->layout().description.c_str(), args.runs, (*det)->session().num_threads());
+  std::printf("  | stage | ms | share |\n  | --- | --- | --- |\n");
+  for (auto [name, v] : std::vector<std::pair<const char*, double>>{{"decode", d}, {"pre-process", p}, {"inference", n}, {"post-process", q}})
+    std::printf("  | %s | %.2f | %.1f%% |\n", name, v, 100 * v / t);
+  std::printf("  | total | %.2f | |\n  overhead (decode + pre + post) = %.1f%% of inference\n", t, 100 * (d + p + q) / n);
+  return 0;
+}
+
 int run_bench(const BenchArgs& args) {
   auto opts = args.session_options();
   if (!opts.ok()) return report(opts.status());
   opts->profile = false;
+  if (!args.e2e_image.empty()) return run_e2e(args, *opts);
   const auto t0 = std::chrono::steady_clock::now();
   auto loaded = Session::load_file(args.model, *opts);
   if (!loaded.ok()) return report(loaded.status());
@@ -127,6 +168,8 @@ void add_bench(CLI::App& app) {
   cmd->add_option("--warmup", args->warmup, "untimed runs first")->check(CLI::NonNegativeNumber);
   cmd->add_option("--top", args->top, "nodes listed in the profile");
   cmd->add_flag("--json", args->json, "print one JSON object");
+  cmd->add_option("--e2e", args->e2e_image, "end to end on this picture: decode, pre-process, inference, post-process");
+  cmd->add_option("--family", args->family, "with --e2e: force the detector family");
   cmd->callback([args] { exit_code() = run_bench(*args); });
 }
 

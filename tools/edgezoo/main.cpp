@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   ez::cli::add_info(app);
   ez::cli::add_run(app);
   ez::cli::add_bench(app);
+  ez::cli::add_detect(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
