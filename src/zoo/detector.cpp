@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "zoo/common/diagnostics.h"
+#include "zoo/common/labels.h"
 #include "zoo/common/nms.h"
 #include "zoo/ppyoloe/ppyoloe_decoder.h"
 #include "zoo/retinaface/retinaface_decoder.h"
@@ -122,6 +123,15 @@ DecodeResult finish_detections(Candidates candidates, const ModelLayout& layout,
     }
   }
   return result;
+}
+
+std::vector<std::string> default_labels(const ModelLayout& layout) {
+  if (layout.task == Task::kFace) return {"face"};
+  if (layout.task == Task::kPose) return {"person"};
+  if (layout.task == Task::kText) return {};
+  // YOLOv10's output does not state its class count; its public weights are COCO's.
+  if (layout.num_classes == 80 || layout.head == Head::kEndToEnd) return coco80_labels();
+  return {};
 }
 
 ExtraPoints extra_points(const ModelLayout& layout) {

@@ -4,6 +4,7 @@
 // Decoding never fails on suspicious values; it returns warnings (diagnostics.h) instead.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "zoo/common/detection.h"
@@ -20,6 +21,10 @@ Result<Candidates> decode_candidates(const std::vector<NamedTensor>& outputs, co
 
 // Diagnostics and NMS (or, for NMS-free heads, the sort and max_det cut).
 DecodeResult finish_detections(Candidates candidates, const ModelLayout& layout, const DecodeOptions& options);
+
+// Class names to show when the user gives no label file: COCO's 80 for 80-class detectors,
+// "person" for pose heads, "face" for face detectors; empty otherwise ("class N" is printed).
+std::vector<std::string> default_labels(const ModelLayout& layout);
 
 // Which extras of this layout's detections are points (for map_to_image).
 ExtraPoints extra_points(const ModelLayout& layout);

@@ -68,6 +68,11 @@ TEST(ZooDiagnostics, CandidateFlood) {
   ASSERT_EQ(w.size(), 1u);
   EXPECT_EQ(w[0].code, "candidate_flood");
   EXPECT_NE(w[0].message.find("6000 of 8400"), std::string::npos) << w[0].message;
+  EXPECT_NE(w[0].message.find("0.25 for display"), std::string::npos) << w[0].message;
+  // At a display threshold the advice is about the input, not the threshold.
+  w = check_candidate_flood(3618, 8400, 0.25f);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].message.find("normalised"), std::string::npos) << w[0].message;
   EXPECT_TRUE(check_candidate_flood(0, 0, 0.25f).empty());
 }
 

@@ -179,6 +179,11 @@ TEST(ZooLayout, TransposedYolov8RowsAreRecognised) {
   EXPECT_EQ(l->family, Family::kYolov8);
   EXPECT_FALSE(l->channels_first);
   EXPECT_EQ(l->num_classes, 80);
+  l = detect_layout({{{"output0", {1, 8400, 56}}}, 640, 640, "", ""});  // transposed pose export
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(l->task, Task::kPose);
+  EXPECT_FALSE(l->channels_first);
+  EXPECT_EQ(l->num_keypoints, 17);
   // Square [1, 84, 84] (64x64 input) is ambiguous; the Ultralytics export is channels-first.
   l = detect_layout({{{"output0", {1, 84, 84}}}, 64, 64, "", ""});
   ASSERT_TRUE(l.ok());

@@ -43,6 +43,7 @@ TEST(ZooPose, DecodesKeypointsAsExtras) {
   EXPECT_FLOAT_EQ(kp[3].visibility, 0.9f);
   EXPECT_EQ(coco_keypoint_names().size(), 17u);
   EXPECT_EQ(extra_points(*layout), ExtraPoints::kKeypoints);
+  EXPECT_EQ(default_labels(*layout), (std::vector<std::string>{"person"}));
 }
 
 TEST(ZooPose, SkeletonIndicesAreValid) {
@@ -55,11 +56,12 @@ TEST(ZooPose, SkeletonIndicesAreValid) {
 }
 
 TEST(ZooLetterbox, MapsBoxesAndKeypointsBackAndClips) {
-  // 1280x720 into 640x640: scale 0.5, 640x360 image, 140 rows of padding above.
-  InputTransform t = centred_letterbox(1280, 720, 640, 640);
-  EXPECT_FLOAT_EQ(t.scale_x, 0.5f);
-  EXPECT_FLOAT_EQ(t.pad_x, 0.0f);
-  EXPECT_FLOAT_EQ(t.pad_y, 140.0f);
+  // 1280x720 letterboxed into 640x640: scale 0.5, 640x360 image, 140 rows of padding above.
+  InputTransform t;
+  t.scale_x = t.scale_y = 0.5f;
+  t.pad_y = 140;
+  t.image_width = 1280;
+  t.image_height = 720;
   Detection d = testing::box(100, 190, 300, 290, 0.9f);
   d.extra = {50, 160, 0.7f, 700, 10, 0.2f};  // second point lies outside the image: clipped
   std::vector<Detection> dets = {d, testing::box(-20, 100, 650, 520, 0.5f)};

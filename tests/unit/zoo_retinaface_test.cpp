@@ -66,6 +66,8 @@ TEST(ZooRetinaFace, DecodesCombinedOutput) {
   Result<ModelLayout> layout = detect_layout({output_specs(outputs), kInput, kInput, "", ""});
   ASSERT_TRUE(layout.ok()) << layout.status().to_string();
   EXPECT_EQ(layout->family, Family::kRetinaFace);
+  EXPECT_EQ(default_labels(*layout), (std::vector<std::string>{"face"}));
+  EXPECT_EQ(extra_points(*layout), ExtraPoints::kLandmarks);
   DecodeOptions o;
   o.conf_threshold = 0.5f;
   Result<DecodeResult> r = decode_detections(outputs, *layout, o);

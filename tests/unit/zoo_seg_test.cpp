@@ -1,5 +1,7 @@
 // YOLOv8-seg: mask coefficients ride along as extras; masks = coefficients . prototypes,
 // bilinear upsampling (align_corners = false), cropped to the box, thresholded at sigmoid 0.5.
+#include <cmath>
+
 #include "zoo/detector.h"
 #include "zoo/seg/instance_mask.h"
 #include "zoo_test_util.h"
@@ -80,6 +82,12 @@ TEST(ZooSeg, MaskErrorsAndEmptyBoxes) {
   Result<std::vector<InstanceMask>> m = decode_masks({outside}, outputs[1], 64, 64);
   ASSERT_TRUE(m.ok());
   EXPECT_EQ((*m)[0].area(), 0);
+  Detection broken = testing::box(std::nanf(""), -1e30f, 1e30f, std::nanf(""), 0.9f);  // a broken model's box
+  broken.extra.assign(32, 1.0f);
+  m = decode_masks({broken}, outputs[1], 64, 64);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ((*m)[0].height, 0);
+  EXPECT_FALSE(decode_masks({outside}, named("p", filled({1, 32, 0, 0})), 64, 64).ok());
 }
 
 }  // namespace

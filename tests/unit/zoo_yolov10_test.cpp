@@ -26,6 +26,7 @@ TEST(ZooYolov10, DecodesRowsWithoutNms) {
   Result<ModelLayout> layout = detect_layout({output_specs(outputs), 640, 640, "", ""});
   ASSERT_TRUE(layout.ok());
   ASSERT_EQ(layout->head, Head::kEndToEnd);
+  EXPECT_EQ(default_labels(*layout).size(), 80u);
   Result<DecodeResult> r = decode_detections(outputs, *layout, {});
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   ASSERT_EQ(r->detections.size(), 3u);

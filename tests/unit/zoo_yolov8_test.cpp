@@ -45,6 +45,26 @@ TEST(ZooYolov8, DecodesFlatChannelsFirstAndRows) {
   }
 }
 
+TEST(ZooYolov8, FlatClassTiesAndMultiLabel) {
+  Tensor t = flat_output(true, 84, 9, 50, 50, 10, 10, 30, 0.6f);
+  at(t, {0, 4 + 12, 9}) = 0.6f;  // the same score for class 12: the lower class wins
+  at(t, {0, 4 + 50, 9}) = 0.3f;
+  Result<Candidates> c = decode_anchor_free_flat(named("output0", t), {true, 80, 0}, {});
+  ASSERT_TRUE(c.ok());
+  ASSERT_EQ(c->boxes.size(), 1u);
+  EXPECT_EQ(c->boxes[0].class_id, 12);
+  DecodeOptions o;
+  o.multi_label = true;
+  c = decode_anchor_free_flat(named("output0", t), {true, 80, 0}, o);
+  ASSERT_TRUE(c.ok());
+  ASSERT_EQ(c->boxes.size(), 3u);  // classes 12, 30, 50, one box each
+  EXPECT_EQ(c->boxes[0].class_id, 12);
+  EXPECT_EQ(c->boxes[1].class_id, 30);
+  EXPECT_EQ(c->boxes[2].class_id, 50);
+  EXPECT_FLOAT_EQ(c->boxes[2].score, 0.3f);
+  EXPECT_EQ(c->passed, 1);  // one prediction, however many labels
+}
+
 TEST(ZooYolov8, FlatLogitsAreSigmoidedWithAWarning) {
   Tensor t = flat_output(true, 84, 5, 50, 50, 10, 10, 2, logit(0.6f));
   for (int i = 0; i < 84; ++i) {

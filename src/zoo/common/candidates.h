@@ -10,10 +10,23 @@ namespace ez::zoo {
 
 // `score_of(k)` returns the final score of class k; `make_box()` returns a Detection with only the
 // corners (and extras) filled. The box is built only when some class passes the threshold.
+// Single-label form for decoders that found the best class themselves (e.g. class-major scans).
+template <typename BoxFn>
+void add_best_class(Candidates& out, float best_score, int best_class, const DecodeOptions& options,
+                    BoxFn&& make_box) {
+  ++out.positions;
+  if (best_score > out.max_score) out.max_score = best_score;
+  if (!(best_score >= options.conf_threshold)) return;  // also rejects NaN
+  ++out.passed;
+  Detection box = make_box();
+  box.score = best_score;
+  box.class_id = best_class;
+  out.boxes.push_back(std::move(box));
+}
+
 template <typename ScoreFn, typename BoxFn>
 void add_prediction(Candidates& out, int num_classes, const DecodeOptions& options, ScoreFn&& score_of,
                     BoxFn&& make_box) {
-  ++out.positions;
   int best_class = 0;
   float best_score = -std::numeric_limits<float>::infinity();
   for (int k = 0; k < num_classes; ++k) {
@@ -23,16 +36,15 @@ void add_prediction(Candidates& out, int num_classes, const DecodeOptions& optio
       best_class = k;
     }
   }
-  if (best_score > out.max_score) out.max_score = best_score;
-  if (!(best_score >= options.conf_threshold)) return;  // also rejects NaN
-  ++out.passed;
-  Detection box = make_box();
   if (!options.multi_label) {
-    box.score = best_score;
-    box.class_id = best_class;
-    out.boxes.push_back(std::move(box));
+    add_best_class(out, best_score, best_class, options, make_box);
     return;
   }
+  ++out.positions;
+  if (best_score > out.max_score) out.max_score = best_score;
+  if (!(best_score >= options.conf_threshold)) return;
+  ++out.passed;
+  Detection box = make_box();
   for (int k = 0; k < num_classes; ++k) {
     const float s = score_of(k);
     if (!(s >= options.conf_threshold)) continue;

@@ -15,6 +15,8 @@ constexpr size_t kMinBoxesForSizeCheck = 5;
 constexpr float kHugeBoxRatio = 1.5f;
 // A typical box this small (largest side, input pixels) is not a real detection either.
 constexpr float kTinyBoxPixels = 2.0f;
+// A threshold this high is a display threshold, not an evaluation one.
+constexpr float kDisplayThreshold = 0.1f;
 
 // A number for a message: "%.3g"-style (0.001, 25200, 1.5e+03 is avoided for counts below 1e6).
 std::string num(double v, int digits = 3) {
@@ -52,12 +54,19 @@ std::vector<Warning> check_scores_all_zero(float max_score) {
 
 std::vector<Warning> check_candidate_flood(int64_t passed, int64_t positions, float conf_threshold) {
   if (positions <= 0 || static_cast<double>(passed) <= kFloodFraction * static_cast<double>(positions)) return {};
-  return {{"candidate_flood",
-           "confidence threshold " + num(conf_threshold) + " lets " + num(static_cast<double>(passed)) + " of " +
-               num(static_cast<double>(positions)) + " predictions (" +
-               num(100.0 * static_cast<double>(passed) / static_cast<double>(positions), 2) +
-               "%) through to NMS: NMS becomes slow and the output noisy. Use about 0.25 for display; thresholds "
-               "near 0.001 are meant for mAP evaluation only (max_det bounds the output)."}};
+  const std::string seen = "confidence threshold " + num(conf_threshold) + " lets " + num(static_cast<double>(passed)) +
+                           " of " + num(static_cast<double>(positions)) + " predictions (" +
+                           num(100.0 * static_cast<double>(passed) / static_cast<double>(positions), 2) +
+                           "%) through to NMS: ";
+  // At a display threshold, so many confident predictions mean the scores themselves are wrong.
+  if (conf_threshold >= kDisplayThreshold) {
+    return {{"candidate_flood", seen + "real images rarely have that many confident predictions. The input is "
+                                       "probably not normalised as the model expects (0-1 vs 0-255, RGB vs BGR, "
+                                       "mean/std), or the outputs are not the layout assumed (check --family)."}};
+  }
+  return {{"candidate_flood", seen + "NMS becomes slow and the output noisy. Use about 0.25 for display; "
+                                     "thresholds near 0.001 are meant for mAP evaluation only (max_det bounds "
+                                     "the output)."}};
 }
 
 std::vector<Warning> check_box_sizes(const std::vector<Detection>& candidates, int input_w, int input_h) {

@@ -1,22 +1,8 @@
 #include "zoo/common/letterbox_mapping.h"
 
 #include <algorithm>
-#include <cmath>
 
 namespace ez::zoo {
-
-InputTransform centred_letterbox(int image_w, int image_h, int input_w, int input_h) {
-  InputTransform t;
-  const float scale = std::min(static_cast<float>(input_w) / static_cast<float>(image_w),
-                               static_cast<float>(input_h) / static_cast<float>(image_h));
-  t.scale_x = t.scale_y = scale;
-  // The resized image is rounded to whole pixels and the padding split evenly around it.
-  t.pad_x = (static_cast<float>(input_w) - std::round(static_cast<float>(image_w) * scale)) / 2.0f;
-  t.pad_y = (static_cast<float>(input_h) - std::round(static_cast<float>(image_h) * scale)) / 2.0f;
-  t.image_width = image_w;
-  t.image_height = image_h;
-  return t;
-}
 
 void map_to_image(std::vector<Detection>& detections, const InputTransform& t, ExtraPoints points) {
   const float w = static_cast<float>(t.image_width), h = static_cast<float>(t.image_height);

@@ -1,6 +1,8 @@
 // Decoders report model-input pixels. The pre-processing scaled the image (letterbox: the same
 // scale on both axes, then padding; stretch: a scale per axis) — this undoes it so boxes,
-// keypoints and landmarks land on the original image, clipped to it.
+// keypoints and landmarks land on the original image, clipped to it. The numbers come from the
+// vision layer's letterbox (vision::LetterboxInfo: scale, pad_x, pad_y, src_w, src_h); zoo does
+// not compute letterbox geometry itself, so there is one rule for it in edgezoo.
 #pragma once
 
 #include <vector>
@@ -14,9 +16,6 @@ struct InputTransform {
   float pad_x = 0, pad_y = 0;      // input pixels added on the left / top
   int image_width = 0, image_height = 0;
 };
-
-// The usual centred letterbox of an image into a WxH input (what the reference model zoos do).
-InputTransform centred_letterbox(int image_w, int image_h, int input_w, int input_h);
 
 // Which values of Detection::extra are image points to map along with the box.
 enum class ExtraPoints {

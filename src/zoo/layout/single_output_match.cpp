@@ -154,9 +154,10 @@ std::optional<ModelLayout> match_single_output(const MatchContext& c) {
   const bool square_anchor_free = a == b && b == kCocoAnchorFreeChannels;
   if (rows_possible && !square_anchor_free && b >= 6 && fits_grid(a, 1, rows)) {
     // Rows at one prediction a position: YOLOX, or a transposed anchor-free export. Only the
-    // channel count can tell them apart; 84 = 4 + 80 COCO classes without objectness.
-    if (b == kCocoAnchorFreeChannels) {
-      set_anchor_free(rows, false, b, 0, false);
+    // channel count can tell them apart: 84 = 4 + 80 COCO classes without objectness, 56 = pose.
+    const bool pose = b == kCocoPoseChannels || (hint_pose && (b - 5) % 3 == 0);
+    if (b == kCocoAnchorFreeChannels || pose) {
+      set_anchor_free(rows, false, b, 0, pose);
       return rows;
     }
     rows.head = Head::kObjectnessRows;

@@ -29,8 +29,10 @@ Tap source_tap(int dst, float scale, int src_size) {
 
 // Pixels px with x1 <= px < x2, clipped to [0, size): the crop rule of Ultralytics' crop_mask.
 void pixel_span(float lo, float hi, int size, int* first, int* count) {
-  const int a = std::max(0, static_cast<int>(std::ceil(lo)));
-  const int b = std::min(size, static_cast<int>(std::ceil(hi)));
+  // Clamped as floats first: a NaN or huge coordinate from a broken model must not overflow int.
+  auto clamp_to_image = [size](float v) { return std::isnan(v) ? 0.0f : std::clamp(v, 0.0f, static_cast<float>(size)); };
+  const int a = static_cast<int>(std::ceil(clamp_to_image(lo)));
+  const int b = static_cast<int>(std::ceil(clamp_to_image(hi)));
   *first = a;
   *count = std::max(0, b - a);
 }
@@ -45,6 +47,9 @@ Result<std::vector<InstanceMask>> decode_masks(const std::vector<Detection>& det
   const int channels = static_cast<int>(view.shape()[1]);
   const int mh = static_cast<int>(view.shape()[2]);
   const int mw = static_cast<int>(view.shape()[3]);
+  if (channels <= 0 || mh <= 0 || mw <= 0) {
+    return invalid_argument("prototypes '" + protos.name + "' " + shape_to_string(view.shape()) + " are empty");
+  }
   const int64_t plane = static_cast<int64_t>(mh) * mw;
   const float scale_x = static_cast<float>(mw) / static_cast<float>(input_w);
   const float scale_y = static_cast<float>(mh) / static_cast<float>(input_h);
