@@ -1,5 +1,8 @@
 // COCO bounding-box mAP with exactly the semantics of pycocotools' COCOeval(iouType='bbox'):
 // evaluate() + accumulate() + summarize(), same numbers, same printout.
+//   auto gt = load_coco_gt("instances_val2017.json");        // or load_yolo_gt(folder)
+//   auto dets = load_coco_results("results.json");           // or your own vector<Detection>
+//   auto r = evaluate_bbox(*gt, *dets);  std::cout << r->summary();   // r->stats[0] = AP50-95
 //
 // What pycocotools does, and so what this does (names in brackets are COCOeval's):
 // * Images [imgIds] = the sorted ground-truth image ids; categories [catIds] = the sorted GT
