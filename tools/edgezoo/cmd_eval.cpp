@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/file_util.h"
+#include "core/npy.h"
 #include "eval/coco_eval.h"
 #include "eval/coco_json.h"
 #include "eval/yolo_labels.h"
@@ -26,7 +27,21 @@ struct EvalArgs : ModelArgs {
   float conf = 0.001f, iou = 0.65f;
   int max_det = 100;
   bool multi_label = false, per_class = false;
+  std::string save_inputs, outputs_dir;  // DIR/<image stem>.npy inputs; DIR/<image stem>/<output>.npy outputs
 };
+
+std::string stem_of(const std::string& file) {
+  const size_t slash = file.find_last_of('/');
+  std::string b = slash == std::string::npos ? file : file.substr(slash + 1);
+  const size_t dot = b.find_last_of('.');
+  return dot == std::string::npos ? b : b.substr(0, dot);
+}
+
+std::string file_safe(std::string s) {
+  for (char& c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) c = '_';
+  return s;
+}
 
 bool is_dir(const std::string& p) {
   struct stat st;
@@ -91,8 +106,20 @@ int run_eval_coco(const EvalArgs& args) {
     const double wait_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - td).count();
     if (i + 1 < paths.size()) next = std::async(std::launch::async, decode, paths[i + 1]);
     if (!img.ok()) return report(img.status());
-    auto r = det.detect(*img);
+    std::vector<zoo::NamedTensor> given;
+    if (!args.outputs_dir.empty()) {
+      for (const IOInfo& o : det.session().outputs()) {
+        auto t = read_npy(args.outputs_dir + "/" + stem_of(paths[i]) + "/" + file_safe(o.name) + ".npy");
+        if (!t.ok()) return report(t.status());
+        given.push_back({o.name, std::move(t).value()});
+      }
+    }
+    auto r = det.detect(*img, args.outputs_dir.empty() ? nullptr : &given);
     if (!r.ok()) return report(r.status().with_context(paths[i]));
+    if (!args.save_inputs.empty()) {
+      Status st = write_npy(args.save_inputs + "/" + stem_of(paths[i]) + ".npy", det.last_input());
+      if (!st.ok()) return report(st);
+    }
     sum.decode_ms += wait_ms;  // only the part of decoding that inference did not hide
     sum.preprocess_ms += r->times.preprocess_ms;
     sum.inference_ms += r->times.inference_ms;
@@ -161,6 +188,9 @@ void add_eval(CLI::App& app) {
   coco->add_option("--family", args->family, "force the detector family");
   coco->add_flag("--multi-label", args->multi_label, "every class above the threshold is a candidate");
   coco->add_flag("--per-class", args->per_class, "print the AP of every category");
+  coco->add_option("--save-inputs", args->save_inputs, "also write each model input as DIR/<image stem>.npy");
+  coco->add_option("--outputs", args->outputs_dir,
+                   "decode given model outputs DIR/<image stem>/<output>.npy (another engine's) instead of running the model");
   coco->callback([args] { exit_code() = run_eval_coco(*args); });
 }
 
