@@ -192,6 +192,7 @@ void add_eval(CLI::App& app) {
   coco->add_option("--outputs", args->outputs_dir,
                    "decode given model outputs DIR/<image stem>/<output>.npy (another engine's) instead of running the model");
   coco->callback([args] { exit_code() = run_eval_coco(*args); });
+  add_eval_imagenet(*eval);
 }
 
 }  // namespace ez::cli
