@@ -9,15 +9,12 @@
 #include <sstream>
 
 #include "core/file_util.h"
+#include "zoo/common/labels.h"
 
 namespace ez::eval {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr int kCoco80To91[80] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21,
-                                 22, 23, 24, 25, 27, 28, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44,
-                                 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65,
-                                 67, 70, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 84, 85, 86, 87, 88, 89, 90};
 
 // Ultralytics IMG_FORMATS.
 bool is_image_file(const fs::path& p) {
@@ -98,7 +95,8 @@ Result<std::vector<Row>> parse_label_file(const std::string& text, const std::st
 
 }  // namespace
 
-int coco80_to_91(int class_index) { return class_index >= 0 && class_index < 80 ? kCoco80To91[class_index] : -1; }
+// One table for the whole project: the zoo's, used when detections are written as COCO results.
+int coco80_to_91(int class_index) { return zoo::coco80_to_category_id(class_index); }
 
 Result<GroundTruth> load_yolo_gt(const std::string& root, const YoloDatasetOptions& options) {
   const fs::path image_dir = fs::path(root) / "images" / options.split;
