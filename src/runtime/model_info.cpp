@@ -12,7 +12,7 @@ int64_t node_macs(const Graph& g, const Node& n) {
       x.shape.empty() || y.shape.empty())
     return 0;
   const std::string& op = n.op_type;
-  if (op == "Conv" || op == "ConvInteger" || op == "QLinearConv") {
+  if (op == "Conv" || op == "FusedConv" || op == "ConvInteger" || op == "QLinearConv") {
     int64_t k = 1;  // per output element: Cin/group * kernel area = W dims 1..
     for (size_t i = 1; i < w.shape.size(); ++i) k *= w.shape[i];
     return shape_numel(y.shape) * k;

@@ -73,5 +73,16 @@ for f in d1 d2 d3 d4; do
   if [ -e "$T/$f.jpg" ]; then echo "FAIL: $f.jpg was written despite the error"; fail=$((fail+1)); fi
 done
 
+# eval: malformed annotations, an annotation naming an unknown image, a missing picture.
+echo '{"images": [ {"id": 1, "file_name": "a.jpg"' > "$T/broken.json"
+echo '{"images": [{"id": 1, "file_name": "bus.jpg", "width": 640, "height": 640}], "categories": [{"id": 1, "name": "person"}],
+ "annotations": [{"id": 1, "image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "area": 12, "iscrowd": 0}]}' > "$T/badid.json"
+echo '{"images": [{"id": 1, "file_name": "nothere.jpg", "width": 640, "height": 640}], "categories": [{"id": 1, "name": "person"}],
+ "annotations": []}' > "$T/missing.json"
+expect_error "eval: malformed JSON"   "broken.json"          -- "$EZ" eval coco "$MODEL" --images "$DATA/images" --annotations "$T/broken.json"
+expect_error "eval: unknown image id" "image_id 7"           -- "$EZ" eval coco "$MODEL" --images "$DATA/images" --annotations "$T/badid.json"
+expect_error "eval: missing image"    "nothere.jpg"          -- "$EZ" eval coco "$MODEL" --images "$DATA/images" --annotations "$T/missing.json" --json "$T/r.json"
+if [ -e "$T/r.json" ]; then echo "FAIL: results written despite the error"; fail=$((fail+1)); fi
+
 echo "cli_errors: $pass passed, $fail failed"
 [ $fail -eq 0 ]
