@@ -1,0 +1,166 @@
+// The gain that justifies the oneDNN fast paths: reference vs fast kernel on the convolutions that
+// dominate YOLO-family detectors at 416x416 / 640x640 (3x3 stride 1 and 2, 1x1, depthwise 3x3),
+// the FusedConv (conv + SiLU) that the fusion passes produce, and a classifier-head Gemm.
+// Run: ./build/bench/conv_bench [--benchmark_filter=Conv] ; arguments are (case, threads, fast).
+// Each benchmark reports wall time and GFLOP/s (2 * MACs) so that cases of different sizes compare.
+// On a shared 2-core machine the 2-thread rows are only meaningful when nothing else runs: an
+// OpenMP team whose second thread is descheduled waits a whole time slice at every barrier.
+#include <benchmark/benchmark.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ops/registry.h"
+
+namespace {
+
+using namespace ez;
+using namespace ez::ops;
+
+Attribute ints(std::vector<int64_t> v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kInts;
+  a.ints = std::move(v);
+  return a;
+}
+Attribute one_int(int64_t v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kInt;
+  a.i = v;
+  return a;
+}
+Attribute str(const std::string& s) {
+  Attribute a;
+  a.kind = Attribute::Kind::kString;
+  a.s = s;
+  return a;
+}
+
+Tensor random_tensor(Shape s) {
+  static std::mt19937 rng(1);
+  Tensor t = Tensor::zeros(DType::kFloat32, std::move(s));
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = u(rng);
+  return t;
+}
+
+struct ConvCase {
+  const char* name;
+  int64_t c, hw, m, k, stride, group;
+};
+
+// Shapes taken from yolov8n / yolox_nano: stem, C2f bottlenecks, downsampling, 1x1 mixing, the
+// depthwise convs of yolox-nano, and the 80-class head.
+const ConvCase kConvs[] = {
+    {"stem 3->16 3x3 s2 @416", 3, 416, 16, 3, 2, 1},
+    {"32->32 3x3 @104", 32, 104, 32, 3, 1, 1},
+    {"64->64 3x3 @52", 64, 52, 64, 3, 1, 1},
+    {"64->128 3x3 s2 @52", 64, 52, 128, 3, 2, 1},
+    {"128->128 1x1 @26", 128, 26, 128, 1, 1, 1},
+    {"dw 64 3x3 @104", 64, 104, 64, 3, 1, 64},
+    {"head 64->80 1x1 @52", 64, 52, 80, 1, 1, 1},
+};
+
+// Builds, prepares (weights constant, as in a model) and runs one kernel repeatedly.
+void run_kernel(benchmark::State& state, const KernelConfig& cfg, const std::vector<Tensor>& in,
+                const std::vector<bool>& constant, double flops, const std::string& label) {
+  const int threads = static_cast<int>(state.range(1));
+  const bool fast = state.range(2) != 0;
+  auto k = create_kernel(cfg, fast ? KernelChoice::kFast : KernelChoice::kReference);
+  if (!k.ok()) return state.SkipWithError(k.status().to_string().c_str());
+  std::vector<KernelInput> kin(in.size());
+  std::vector<const Tensor*> ptrs;
+  for (size_t i = 0; i < in.size(); ++i) {
+    kin[i].desc = in[i].desc();
+    if (constant[i]) kin[i].value = &in[i];
+    ptrs.push_back(&in[i]);
+  }
+  std::vector<TensorDesc> descs(1);
+  Status s = (*k)->infer(kin, &descs);
+  if (s.ok()) s = (*k)->prepare(kin);
+  if (!s.ok()) return state.SkipWithError(s.to_string().c_str());
+  std::vector<Tensor> out = {Tensor::zeros(descs[0].dtype, descs[0].shape)};
+  ThreadPool pool(threads);
+  pool.activate();  // oneDNN sizes its OpenMP team from the calling thread, as the Session does
+  const RunContext ctx{&pool};
+  for (auto _ : state) {
+    if (!(*k)->run(ptrs, out, ctx).ok()) return state.SkipWithError("run failed");
+    benchmark::DoNotOptimize(out[0].raw());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(flops * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+  state.SetLabel(label + " [" + (*k)->impl_name() + ", " + std::to_string(threads) + "T]");
+}
+
+KernelConfig conv_config(const ConvCase& cc, const char* op) {
+  KernelConfig cfg;
+  cfg.op_type = op;
+  cfg.num_inputs = 3;
+  const int64_t p = cc.k / 2;
+  cfg.attrs.set("kernel_shape", ints({cc.k, cc.k}));
+  cfg.attrs.set("strides", ints({cc.stride, cc.stride}));
+  cfg.attrs.set("pads", ints({p, p, p, p}));
+  cfg.attrs.set("group", one_int(cc.group));
+  return cfg;
+}
+
+double conv_flops(const ConvCase& cc) {
+  const int64_t out = (cc.hw + 2 * (cc.k / 2) - cc.k) / cc.stride + 1;
+  return 2.0 * out * out * cc.m * (cc.c / cc.group) * cc.k * cc.k;
+}
+
+void BM_Conv(benchmark::State& state) {
+  const ConvCase& cc = kConvs[state.range(0)];
+  KernelConfig cfg = conv_config(cc, "Conv");
+  const std::vector<Tensor> in = {random_tensor({1, cc.c, cc.hw, cc.hw}), random_tensor({cc.m, cc.c / cc.group, cc.k, cc.k}),
+                                  random_tensor({cc.m})};
+  run_kernel(state, cfg, in, {false, true, true}, conv_flops(cc), cc.name);
+}
+
+// Conv + SiLU as one kernel (the fast path applies SiLU as a oneDNN post-op, the reference as a loop).
+void BM_FusedConvSilu(benchmark::State& state) {
+  const ConvCase& cc = kConvs[state.range(0)];
+  KernelConfig cfg = conv_config(cc, "FusedConv");
+  cfg.attrs.set("activation", str("Silu"));
+  const std::vector<Tensor> in = {random_tensor({1, cc.c, cc.hw, cc.hw}), random_tensor({cc.m, cc.c / cc.group, cc.k, cc.k}),
+                                  random_tensor({cc.m})};
+  run_kernel(state, cfg, in, {false, true, true}, conv_flops(cc), cc.name);
+}
+
+// [1, 1280] x [1000, 1280]^T + [1000]: memory bound, so the gain comes from packed weights.
+void BM_GemmClassifierHead(benchmark::State& state) {
+  KernelConfig cfg;
+  cfg.op_type = "Gemm";
+  cfg.num_inputs = 3;
+  cfg.attrs.set("transB", one_int(1));
+  const std::vector<Tensor> in = {random_tensor({1, 1280}), random_tensor({1000, 1280}), random_tensor({1000})};
+  run_kernel(state, cfg, in, {false, true, true}, 2.0 * 1280 * 1000, "1x1280 * 1280x1000");
+}
+
+// Attention-style batched MatMul: [12, 197, 64] x [12, 64, 197] (both operands computed at run time).
+void BM_MatMulBatched(benchmark::State& state) {
+  KernelConfig cfg;
+  cfg.op_type = "MatMul";
+  cfg.num_inputs = 2;
+  const std::vector<Tensor> in = {random_tensor({12, 197, 64}), random_tensor({12, 64, 197})};
+  run_kernel(state, cfg, in, {false, false}, 2.0 * 12 * 197 * 64 * 197, "12x197x64 * 12x64x197");
+}
+
+void conv_args(benchmark::internal::Benchmark* b) {
+  for (int64_t c = 0; c < static_cast<int64_t>(std::size(kConvs)); ++c)
+    for (int64_t threads : {1, 2})
+      for (int64_t fast : {0, 1}) b->Args({c, threads, fast});
+}
+void other_args(benchmark::internal::Benchmark* b) {
+  for (int64_t threads : {1, 2})
+    for (int64_t fast : {0, 1}) b->Args({0, threads, fast});
+}
+
+BENCHMARK(BM_Conv)->Apply(conv_args)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_FusedConvSilu)->Apply(conv_args)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_GemmClassifierHead)->Apply(other_args)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_MatMulBatched)->Apply(other_args)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
