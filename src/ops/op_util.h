@@ -22,4 +22,8 @@ Result<std::vector<float>> read_float_list(const KernelInput& in, const char* op
 // Converts a present input to a runtime view (for sharing one code path between infer and run).
 std::vector<KernelInput> describe(const std::vector<const Tensor*>& inputs);
 
+// y = x with its dims permuted (ONNX Transpose semantics; y is allocated with the permuted shape).
+// Shared by the Transpose kernel and the channels-last adapters.
+Status transpose_tensor(const Tensor& x, Tensor& y, const std::vector<int64_t>& perm, const ThreadPool* pool);
+
 }  // namespace ez::ops

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "ops/channels_last.h"
+
 namespace ez::ops {
 
 // Every reference kernel is declared from the list ...
@@ -55,6 +57,17 @@ Result<KernelPtr> create_kernel(const KernelConfig& config, KernelChoice choice)
   KernelFactory ref = find_reference(config.op_type);
   if (!ref) {
     return unsupported("operator '" + config.op_type + "' (node '" + config.node_name + "') is not supported");
+  }
+  if (wants_channels_last(config.attrs)) {
+    // Reference kernels are written for NCHW: run them behind transposes.
+    KernelConfig nchw = config;
+    Attributes attrs;
+    for (const auto& kv : config.attrs.all())
+      if (kv.first != kChannelsLastAttr) attrs.set(kv.first, kv.second);
+    nchw.attrs = attrs;
+    auto r = ref(nchw);
+    if (!r.ok()) return r.status().with_context(config.op_type + " node '" + config.node_name + "'");
+    return wrap_channels_last(std::move(r).value(), channels_last_data_inputs(config.op_type));
   }
   auto r = ref(config);
   if (!r.ok()) return r.status().with_context(config.op_type + " node '" + config.node_name + "'");

@@ -15,4 +15,8 @@ Status fuse_conv_activation(Graph& graph);
 // Needs value shapes, so it runs after shapes are known (see optimize_graph).
 Status fuse_conv_add(Graph& graph);
 
+// Keeps 4-D float activations in NHWC between convolutions, pooling and layout-agnostic operators
+// (channels_last attribute + Transpose nodes where layouts meet). Only for fast (oneDNN) kernels.
+Status convert_to_channels_last(Graph& graph);
+
 }  // namespace ez

@@ -6,7 +6,7 @@ namespace ez {
 
 // Runs after shapes are inferred and constant subgraphs folded (Session planning), so passes may
 // rely on value shapes and constants.
-Status optimize_graph(Graph& graph) {
+Status optimize_graph(Graph& graph, const PassOptions& options) {
   EZ_RETURN_IF_ERROR(remove_identity_nodes(graph));
   EZ_RETURN_IF_ERROR(fold_conv_batchnorm(graph));
   // Activation first, so that a residual Add after an activated conv is summed after it (YOLO);
@@ -14,6 +14,8 @@ Status optimize_graph(Graph& graph) {
   EZ_RETURN_IF_ERROR(fuse_conv_activation(graph));
   EZ_RETURN_IF_ERROR(fuse_conv_add(graph));
   EZ_RETURN_IF_ERROR(fuse_conv_activation(graph));
+  graph.remove_dead_nodes();
+  if (options.channels_last) EZ_RETURN_IF_ERROR(convert_to_channels_last(graph));
   graph.remove_dead_nodes();
   return Status::OK();
 }

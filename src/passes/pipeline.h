@@ -5,7 +5,12 @@
 
 namespace ez {
 
+struct PassOptions {
+  // Rewrite activations to NHWC around convolutions (pays off with the oneDNN kernels only).
+  bool channels_last = false;
+};
+
 // Runs every pass in order. The graph keeps its inputs, outputs and results.
-Status optimize_graph(Graph& graph);
+Status optimize_graph(Graph& graph, const PassOptions& options = {});
 
 }  // namespace ez

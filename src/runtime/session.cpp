@@ -323,7 +323,11 @@ Result<std::unique_ptr<Session>> Session::from_graph(Graph graph, const SessionO
   if (options.optimize) {
     EZ_RETURN_IF_ERROR(impl->plan_steps(/*shapes_only=*/true));
     const int folded = impl->stats.folded_nodes;
-    EZ_RETURN_IF_ERROR(optimize_graph(impl->graph));
+    PassOptions passes;
+#ifdef EDGEZOO_DNNL
+    passes.channels_last = options.kernels == ops::KernelChoice::kFast;
+#endif
+    EZ_RETURN_IF_ERROR(optimize_graph(impl->graph, passes));
     EZ_RETURN_IF_ERROR(impl->plan_steps(/*shapes_only=*/false));
     impl->stats.folded_nodes += folded;
   } else {

@@ -1,9 +1,12 @@
 // Conv and FusedConv through oneDNN: weights reordered once into the layout oneDNN picks,
 // the primitive built once per input shape, bias, activation and residual fused as post-ops.
-// Activations stay in edgezoo's plain NCHW layout. Anything oneDNN does not take (non-float,
+// Activations are plain NCHW, or NHWC under the channels_last attribute (set by the layout pass so
+// that consecutive convolutions exchange NHWC, oneDNN's preferred layout here, without reorders).
+// Anything oneDNN does not take (non-float,
 // an activation without an eltwise equivalent) falls back to the reference kernel.
 #include <cstring>
 
+#include "ops/channels_last.h"
 #include "ops/dnnl/dnnl_common.h"
 #include "ops/nn/activation.h"
 #include "ops/nn/conv_geometry.h"
@@ -19,7 +22,7 @@ using namespace dnnl_util;
 class DnnlConvKernel final : public Kernel {
  public:
   DnnlConvKernel(KernelPtr reference, const KernelConfig& c, ActivationSpec act, bool sum_first)
-      : ref_(std::move(reference)), attrs_(c.attrs), group_(c.attrs.get_int("group", 1)), act_(act), sum_first_(sum_first),
+      : ref_(std::move(reference)), attrs_(c.attrs), channels_last_(wants_channels_last(c.attrs)), group_(c.attrs.get_int("group", 1)), act_(act), sum_first_(sum_first),
         fused_(c.op_type == "FusedConv") {}
 
   const char* impl_name() const override { return use_ref_ ? "ref" : "dnnl"; }
@@ -30,11 +33,14 @@ class DnnlConvKernel final : public Kernel {
     use_ref_ = true;
     std::vector<TensorDesc> out(1);
     EZ_RETURN_IF_ERROR(ref_->infer(in, &out));
-    const Shape& x = in[0].desc.shape;
     const Shape& w = in[1].desc.shape;
-    const size_t S = x.size() - 2;
-    if (in[0].desc.dtype != DType::kFloat32 || in[1].desc.dtype != DType::kFloat32 || S < 1 || S > 3)
+    if (in[0].desc.dtype != DType::kFloat32 || in[1].desc.dtype != DType::kFloat32 || in[0].desc.shape.size() < 3 ||
+        in[0].desc.shape.size() > 5)
       return ref_->prepare(in);
+    // oneDNN always takes logical NCHW dims; the layout is in the memory descriptor.
+    const Shape x = channels_last_ ? nhwc_to_nchw(in[0].desc.shape) : in[0].desc.shape;
+    if (channels_last_) out[0].shape = nhwc_to_nchw(out[0].shape);
+    const size_t S = x.size() - 2;
     EZ_ASSIGN_OR_RETURN(WindowAttrs wa, WindowAttrs::from(attrs_, S, Shape(w.begin() + 2, w.end()), "Conv"));
     EZ_ASSIGN_OR_RETURN(WindowGeometry g, window_geometry(wa, Shape(x.begin() + 2, x.end()), "Conv"));
     has_bias_ = in.size() > 2 && in[2].present();
@@ -53,7 +59,7 @@ class DnnlConvKernel final : public Kernel {
       const memory::desc src_any(memory::dims(x.begin(), x.end()), memory::data_type::f32, memory::format_tag::any);
       const memory::desc dst_any(memory::dims(out[0].shape.begin(), out[0].shape.end()), memory::data_type::f32,
                                  memory::format_tag::any);
-      const memory::desc src = plain_desc(x), dst = plain_desc(out[0].shape);
+      const memory::desc src = user_desc(x), dst = user_desc(out[0].shape);
       const memory::desc wany(wdims, memory::data_type::f32, memory::format_tag::any);
       const memory::desc bias = has_bias_ ? memory::desc({w[0]}, memory::data_type::f32, memory::format_tag::a) : memory::desc();
       dnnl::post_ops ops;
@@ -80,8 +86,8 @@ class DnnlConvKernel final : public Kernel {
           to_res_ = dnnl::reorder(memory(dst, engine(), nullptr), res_buf_);
         }
       }
-      plain_src_ = src;
-      plain_dst_ = dst;
+      user_src_desc_ = src;
+      user_dst_desc_ = dst;
       // Pack the weights once when they are constants (always, for exported models).
       packed_w_ = memory(pd_.weights_desc(), engine());
       if (in[1].value) pack_weights(*in[1].value);
@@ -97,8 +103,8 @@ class DnnlConvKernel final : public Kernel {
     return guard("Conv", [&] {
       if (!weights_constant_) pack_weights(*in[1]);
       dnnl::stream stream(engine());
-      memory user_src(plain_src_, engine(), const_cast<void*>(in[0]->raw()));
-      memory user_dst(plain_dst_, engine(), out[0].raw());
+      memory user_src(user_src_desc_, engine(), const_cast<void*>(in[0]->raw()));
+      memory user_dst(user_dst_desc_, engine(), out[0].raw());
       memory src = user_src, dst = user_dst;
       if (src_reorder_) {
         to_src_.execute(stream, user_src, src_buf_);
@@ -109,7 +115,7 @@ class DnnlConvKernel final : public Kernel {
       if (has_bias_) args[DNNL_ARG_BIAS] = memory(pd_.bias_desc(), engine(), const_cast<void*>(in[2]->raw()));
       if (has_residual_) {
         const int idx = sum_first_ ? 0 : residual_post_op_index_;
-        memory res(plain_dst_, engine(), const_cast<void*>(in[3]->raw()));
+        memory res(user_dst_desc_, engine(), const_cast<void*>(in[3]->raw()));
         if (dst_reorder_) {
           to_res_.execute(stream, res, res_buf_);
           res = res_buf_;
@@ -151,6 +157,11 @@ class DnnlConvKernel final : public Kernel {
     stream.wait();
   }
 
+  memory::desc user_desc(const Shape& nchw) const {
+    if (channels_last_) return memory::desc(memory::dims(nchw.begin(), nchw.end()), memory::data_type::f32, memory::format_tag::nhwc);
+    return plain_desc(nchw);
+  }
+
   memory::desc plain_weights_desc(const Tensor& w) const {
     // The weights as stored by ONNX: [O, I/G, k...], viewed with oneDNN's group split.
     Shape dims;
@@ -166,6 +177,7 @@ class DnnlConvKernel final : public Kernel {
 
   KernelPtr ref_;  // shape logic and fallback
   Attributes attrs_;
+  bool channels_last_;
   int64_t group_;
   ActivationSpec act_;
   bool sum_first_, fused_;
@@ -174,9 +186,9 @@ class DnnlConvKernel final : public Kernel {
   dnnl::convolution_forward::primitive_desc pd_;
   dnnl::convolution_forward prim_;
   memory packed_w_;
-  // Activation reorders between edgezoo's plain NCHW and the layout the primitive chose.
+  // Activation reorders between edgezoo's layout (NCHW or NHWC) and the one the primitive chose.
   bool src_reorder_ = false, dst_reorder_ = false;
-  memory::desc plain_src_, plain_dst_;
+  memory::desc user_src_desc_, user_dst_desc_;
   memory src_buf_, dst_buf_, res_buf_;
   dnnl::reorder to_src_, from_dst_, to_res_;
 };

@@ -1,5 +1,7 @@
-// MaxPool / AveragePool through oneDNN pooling (2-D and 3-D, plain layout). Configurations it does
-// not express (Indices output, storage_order, dilations, non-float) use the reference kernel.
+// MaxPool / AveragePool / GlobalMaxPool / GlobalAveragePool through oneDNN pooling (1-D to 3-D;
+// NCHW, or NHWC under the channels_last attribute). Configurations it does not express (Indices
+// output, storage_order, dilations, non-float) use the reference kernel.
+#include "ops/channels_last.h"
 #include "ops/dnnl/dnnl_common.h"
 #include "ops/nn/conv_geometry.h"
 #include "ops/op_util.h"
@@ -13,7 +15,9 @@ using namespace dnnl_util;
 
 class DnnlPoolKernel final : public Kernel {
  public:
-  DnnlPoolKernel(KernelPtr ref, const KernelConfig& c) : ref_(std::move(ref)), attrs_(c.attrs), max_(c.op_type == "MaxPool"),
+  DnnlPoolKernel(KernelPtr ref, const KernelConfig& c)
+      : ref_(std::move(ref)), attrs_(c.attrs), max_(c.op_type == "MaxPool" || c.op_type == "GlobalMaxPool"),
+        global_(c.op_type.compare(0, 6, "Global") == 0), channels_last_(wants_channels_last(c.attrs)),
         count_pad_(c.attrs.get_int("count_include_pad", 0) != 0), outputs_(c.num_outputs) {}
 
   const char* impl_name() const override { return use_ref_ ? "ref" : "dnnl"; }
@@ -23,10 +27,14 @@ class DnnlPoolKernel final : public Kernel {
     use_ref_ = true;
     std::vector<TensorDesc> out(outputs_);
     EZ_RETURN_IF_ERROR(ref_->infer(in, &out));
-    const Shape& x = in[0].desc.shape;
+    if (in[0].desc.dtype != DType::kFloat32 || outputs_ > 1 || in[0].desc.shape.size() < 3 || in[0].desc.shape.size() > 5)
+      return ref_->prepare(in);
+    const Shape x = channels_last_ ? nhwc_to_nchw(in[0].desc.shape) : in[0].desc.shape;
+    const Shape y = channels_last_ ? nhwc_to_nchw(out[0].shape) : out[0].shape;
     const size_t S = x.size() - 2;
-    if (in[0].desc.dtype != DType::kFloat32 || outputs_ > 1 || S < 1 || S > 3) return ref_->prepare(in);
-    EZ_ASSIGN_OR_RETURN(WindowAttrs wa, WindowAttrs::from(attrs_, S, {}, "Pool"));
+    Attributes window = attrs_;
+    if (global_) window.set("kernel_shape", Attribute::of_ints(Shape(x.begin() + 2, x.end())));  // one window over all
+    EZ_ASSIGN_OR_RETURN(WindowAttrs wa, WindowAttrs::from(window, S, {}, "Pool"));
     for (int64_t d : wa.dilations)
       if (d != 1) return ref_->prepare(in);
     EZ_ASSIGN_OR_RETURN(WindowGeometry g, window_geometry(wa, Shape(x.begin() + 2, x.end()), "Pool"));
@@ -47,7 +55,7 @@ class DnnlPoolKernel final : public Kernel {
     const auto alg = max_ ? dnnl::algorithm::pooling_max
                           : (count_pad_ ? dnnl::algorithm::pooling_avg_include_padding : dnnl::algorithm::pooling_avg_exclude_padding);
     Status s = guard("Pool", [&] {
-      auto desc = dnnl::pooling_forward::desc(dnnl::prop_kind::forward_inference, alg, plain_desc(x), plain_desc(out[0].shape),
+      auto desc = dnnl::pooling_forward::desc(dnnl::prop_kind::forward_inference, alg, user_desc(x), user_desc(y),
                                               strides, kernel, pl, pr);
       pd_ = dnnl::pooling_forward::primitive_desc(desc, engine());
       prim_ = dnnl::pooling_forward(pd_);
@@ -69,9 +77,15 @@ class DnnlPoolKernel final : public Kernel {
   }
 
  private:
+  memory::desc user_desc(const Shape& nchw) const {
+    if (channels_last_ && nchw.size() == 4)
+      return memory::desc(memory::dims(nchw.begin(), nchw.end()), memory::data_type::f32, memory::format_tag::nhwc);
+    return plain_desc(nchw);
+  }
+
   KernelPtr ref_;
   Attributes attrs_;
-  bool max_, count_pad_;
+  bool max_, global_, channels_last_, count_pad_;
   int outputs_;
   bool use_ref_ = true;
   dnnl::pooling_forward::primitive_desc pd_;
@@ -87,5 +101,7 @@ Result<KernelPtr> make(const KernelConfig& c) {
 
 Result<KernelPtr> create_MaxPool_fast(const KernelConfig& c) { return make(c); }
 Result<KernelPtr> create_AveragePool_fast(const KernelConfig& c) { return make(c); }
+Result<KernelPtr> create_GlobalMaxPool_fast(const KernelConfig& c) { return make(c); }
+Result<KernelPtr> create_GlobalAveragePool_fast(const KernelConfig& c) { return make(c); }
 
 }  // namespace ez::ops

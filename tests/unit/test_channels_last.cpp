@@ -1,0 +1,234 @@
+// The channels-last layout pass and the NHWC kernels: a graph that mixes convolution, pooling,
+// broadcast constants, Split/Concat/Slice/Resize and layout-sensitive readers must give the same
+// outputs with the pass (fast kernels, NHWC inside) as the reference kernels on the untouched graph.
+// Tolerance 1e-5 x max|ref|: only the convolution summation order differs.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "ops/channels_last.h"
+#include "ops/op_util.h"
+#include "ops/registry.h"
+#include "runtime/session.h"
+
+namespace ez {
+namespace {
+
+Tensor random_tensor(Shape s, std::mt19937& rng) {
+  Tensor t = Tensor::zeros(DType::kFloat32, std::move(s));
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = u(rng);
+  return t;
+}
+
+Tensor int64_tensor(std::vector<int64_t> v) {
+  Tensor t = Tensor::zeros(DType::kInt64, {static_cast<int64_t>(v.size())});
+  std::copy(v.begin(), v.end(), t.data<int64_t>());
+  return t;
+}
+
+Tensor float_tensor(std::vector<float> v) {
+  Tensor t = Tensor::zeros(DType::kFloat32, {static_cast<int64_t>(v.size())});
+  std::copy(v.begin(), v.end(), t.data<float>());
+  return t;
+}
+
+struct Builder {
+  Graph g;
+  ValueId value(const std::string& name, Tensor constant = Tensor()) {
+    Value v;
+    v.name = name;
+    if (!constant.empty()) v.desc = constant.desc();
+    v.constant = std::move(constant);
+    return g.add_value(std::move(v));
+  }
+  void node(const std::string& op, std::vector<ValueId> in, std::vector<ValueId> out, Attributes attrs = {}) {
+    Node n;
+    n.name = op + std::to_string(g.nodes().size());
+    n.op_type = op;
+    n.inputs = std::move(in);
+    n.outputs = std::move(out);
+    n.attrs = std::move(attrs);
+    g.nodes().push_back(std::move(n));
+  }
+};
+
+Graph mixed_graph() {
+  std::mt19937 rng(5);
+  Builder b;
+  b.g.opset = 17;
+  const ValueId x = b.value("x");
+  b.g.value(x).desc = {DType::kFloat32, {1, 8, 10, 12}};
+  b.g.inputs().push_back(x);
+  const ValueId conv = b.value("conv"), added = b.value("added"), s0 = b.value("s0"), s1 = b.value("s1"),
+                sig = b.value("sig"), cat = b.value("cat"), up = b.value("up"), sl = b.value("sl"), mp = b.value("mp"),
+                gap = b.value("gap"), flat = b.value("flat");
+  Attributes ca;
+  ca.set("pads", Attribute::of_ints({1, 1, 1, 1}));
+  b.node("Conv", {x, b.value("w", random_tensor({16, 8, 3, 3}, rng)), b.value("b", random_tensor({16}, rng))}, {conv}, ca);
+  b.node("Add", {conv, b.value("k", random_tensor({16, 1, 1}, rng))}, {added});  // per-channel broadcast
+  Attributes axis1;
+  axis1.set("axis", Attribute::of_int(1));
+  b.node("Split", {added, b.value("split", int64_tensor({8, 8}))}, {s0, s1}, axis1);
+  b.node("Sigmoid", {s1}, {sig});
+  b.node("Concat", {s0, sig, x}, {cat}, axis1);  // x arrives in NCHW
+  b.node("Resize", {cat, kNoValue, b.value("scales", float_tensor({1, 1, 2, 2}))}, {up});
+  // Default axes (0, 1, 2): the pass must make them explicit before remapping.
+  b.node("Slice", {up, b.value("starts", int64_tensor({0, 2, 1})), b.value("ends", int64_tensor({1, 20, 20}))}, {sl});
+  Attributes pa;
+  pa.set("kernel_shape", Attribute::of_ints({2, 2}));
+  pa.set("strides", Attribute::of_ints({2, 2}));
+  b.node("MaxPool", {sl}, {mp}, pa);
+  b.node("GlobalAveragePool", {mp}, {gap});
+  b.node("Reshape", {gap, b.value("shape", int64_tensor({1, -1}))}, {flat});  // reads NCHW order
+  b.g.outputs() = {flat, conv};
+  return std::move(b.g);
+}
+
+TEST(ChannelsLast, PassKeepsNhwcBetweenConvolutionsAndMatchesReference) {
+  SessionOptions fast;
+  fast.num_threads = 2;
+  auto optimized = Session::from_graph(mixed_graph(), fast);
+  ASSERT_TRUE(optimized.ok()) << optimized.status().to_string();
+  int nhwc_nodes = 0, transposes = 0;
+  for (const Node& n : (*optimized)->graph().nodes()) {
+    nhwc_nodes += ops::wants_channels_last(n.attrs);
+    transposes += n.op_type == "Transpose";
+  }
+#ifdef EDGEZOO_DNNL
+  EXPECT_EQ(nhwc_nodes, 3);  // Conv, MaxPool, GlobalAveragePool
+  // x -> NHWC (shared by Conv and Concat), conv back for the graph output, gap back for Reshape.
+  EXPECT_EQ(transposes, 3);
+#endif
+
+  SessionOptions ref;
+  ref.kernels = ops::KernelChoice::kReference;
+  ref.optimize = false;
+  auto plain = Session::from_graph(mixed_graph(), ref);
+  ASSERT_TRUE(plain.ok()) << plain.status().to_string();
+
+  std::mt19937 rng(9);
+  const Tensor input = random_tensor({1, 8, 10, 12}, rng);
+  auto a = (*optimized)->run({input});
+  auto b = (*plain)->run({input});
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_EQ(a->size(), 2u);
+  for (size_t o = 0; o < a->size(); ++o) {
+    const Tensor& r = (*b)[o];
+    const Tensor& f = (*a)[o];
+    ASSERT_EQ(r.shape(), f.shape()) << o;
+    double max_ref = 0, max_diff = 0;
+    for (int64_t i = 0; i < r.numel(); ++i) {
+      max_ref = std::max(max_ref, std::fabs(double(r.data<float>()[i])));
+      max_diff = std::max(max_diff, std::fabs(double(r.data<float>()[i]) - f.data<float>()[i]));
+    }
+    EXPECT_LE(max_diff, 1e-5 * max_ref) << "output " << o;
+  }
+}
+
+// The reference kernels run NHWC through the adapter; the fast kernels natively. Both must equal
+// the plain NCHW reference on transposed data.
+TEST(ChannelsLast, KernelsUnderTheAttributeEqualNchwOnTransposedData) {
+  std::mt19937 rng(17);
+  struct Case {
+    const char* op;
+    Shape x, w;
+    bool residual;
+  } cases[] = {{"Conv", {1, 5, 9, 11}, {16, 5, 3, 3}, false},
+               {"FusedConv", {2, 16, 7, 6}, {16, 16, 3, 3}, true},
+               {"MaxPool", {1, 19, 9, 8}, {}, false},
+               {"AveragePool", {1, 3, 8, 9}, {}, false},
+               {"GlobalAveragePool", {2, 33, 5, 7}, {}, false},
+               {"GlobalMaxPool", {1, 7, 6, 6}, {}, false}};
+  for (const Case& c : cases) {
+    ops::KernelConfig cfg;
+    cfg.op_type = c.op;
+    if (!c.w.empty()) cfg.attrs.set("pads", Attribute::of_ints({1, 1, 1, 1}));
+    if (std::string(c.op).find("Pool") != std::string::npos && std::string(c.op).rfind("Global", 0) != 0)
+      cfg.attrs.set("kernel_shape", Attribute::of_ints({3, 3}));
+    if (std::string(c.op) == "FusedConv") {
+      Attribute act;
+      act.kind = Attribute::Kind::kString;
+      act.s = "Relu";
+      cfg.attrs.set("activation", act);
+    }
+    std::vector<Tensor> nchw = {random_tensor(c.x, rng)};
+    if (!c.w.empty()) nchw.push_back(random_tensor(c.w, rng));
+    if (c.residual) {
+      nchw.push_back(random_tensor({c.w[0]}, rng));
+      nchw.push_back(random_tensor({c.x[0], c.w[0], c.x[2], c.x[3]}, rng));
+    }
+    cfg.num_inputs = static_cast<int>(nchw.size());
+    ThreadPool pool(2);
+    auto run = [&](const ops::KernelConfig& k, ops::KernelChoice choice, const std::vector<Tensor>& in) -> Tensor {
+      auto kernel = ops::create_kernel(k, choice);
+      EXPECT_TRUE(kernel.ok()) << kernel.status().to_string();
+      std::vector<ops::KernelInput> kin(in.size());
+      std::vector<const Tensor*> ptrs;
+      for (size_t i = 0; i < in.size(); ++i) {
+        kin[i].desc = in[i].desc();
+        if (i == 1 || i == 2) kin[i].value = &in[i];
+        ptrs.push_back(&in[i]);
+      }
+      std::vector<TensorDesc> d(1);
+      EXPECT_TRUE((*kernel)->infer(kin, &d).ok());
+      EXPECT_TRUE((*kernel)->prepare(kin).ok());
+      Tensor out = Tensor::zeros(d[0].dtype, d[0].shape);
+      std::vector<Tensor> outs = {out};
+      EXPECT_TRUE((*kernel)->run(ptrs, outs, {&pool}).ok()) << c.op;
+      return out;
+    };
+    const Tensor expected = run(cfg, ops::KernelChoice::kReference, nchw);
+    std::vector<Tensor> nhwc = nchw;
+    for (size_t i : {size_t(0), size_t(3)}) {
+      if (i >= nchw.size()) continue;
+      nhwc[i] = Tensor::zeros(DType::kFloat32, ops::nchw_to_nhwc(nchw[i].shape()));
+      ASSERT_TRUE(ops::transpose_tensor(nchw[i], nhwc[i], {0, 2, 3, 1}, nullptr).ok());
+    }
+    ops::KernelConfig cl = cfg;
+    cl.attrs.set(ops::kChannelsLastAttr, Attribute::of_int(1));
+    for (auto choice : {ops::KernelChoice::kReference, ops::KernelChoice::kFast}) {
+      const Tensor got_nhwc = run(cl, choice, nhwc);
+      Tensor got = Tensor::zeros(DType::kFloat32, expected.shape());
+      ASSERT_TRUE(ops::transpose_tensor(got_nhwc, got, {0, 3, 1, 2}, nullptr).ok());
+      double max_ref = 0, max_diff = 0;
+      for (int64_t i = 0; i < expected.numel(); ++i) {
+        max_ref = std::max(max_ref, std::fabs(double(expected.data<float>()[i])));
+        max_diff = std::max(max_diff, std::fabs(double(expected.data<float>()[i]) - got.data<float>()[i]));
+      }
+      EXPECT_LE(max_diff, 1e-5 * max_ref) << c.op << (choice == ops::KernelChoice::kFast ? " fast" : " reference");
+    }
+  }
+}
+
+// Transpose merges adjacent dims; every permutation of a 4-D tensor with size-1 dims mixed in
+// must still equal the textbook index mapping.
+TEST(ChannelsLast, TransposeOfEveryPermutationEqualsIndexMapping) {
+  std::mt19937 rng(23);
+  for (const Shape& s : {Shape{2, 3, 4, 5}, Shape{1, 6, 1, 7}, Shape{3, 1, 33, 2}}) {
+    std::vector<int64_t> perm = {0, 1, 2, 3};
+    do {
+      const Tensor x = random_tensor(s, rng);
+      Shape os = {s[perm[0]], s[perm[1]], s[perm[2]], s[perm[3]]};
+      Tensor y = Tensor::zeros(DType::kFloat32, os);
+      ThreadPool pool(2);
+      ASSERT_TRUE(ops::transpose_tensor(x, y, perm, &pool).ok());
+      const auto xs = shape_strides(s);
+      int64_t i = 0, mismatches = 0;
+      for (int64_t a = 0; a < os[0]; ++a)
+        for (int64_t b = 0; b < os[1]; ++b)
+          for (int64_t c = 0; c < os[2]; ++c)
+            for (int64_t d = 0; d < os[3]; ++d, ++i) {
+              const int64_t idx[4] = {a, b, c, d};
+              int64_t src = 0;
+              for (int k = 0; k < 4; ++k) src += idx[k] * xs[perm[k]];
+              mismatches += y.data<float>()[i] != x.data<float>()[src];
+            }
+      EXPECT_EQ(mismatches, 0) << shape_to_string(s) << " perm " << perm[0] << perm[1] << perm[2] << perm[3];
+    } while (std::next_permutation(perm.begin(), perm.end()));
+  }
+}
+
+}  // namespace
+}  // namespace ez
