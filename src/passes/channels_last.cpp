@@ -34,7 +34,7 @@ int64_t nhwc_axis(int64_t a) {
 }
 
 const std::set<std::string>& spatial_ops() {
-  static const std::set<std::string> s = {"Conv", "FusedConv", "MaxPool", "AveragePool", "GlobalAveragePool",
+  static const std::set<std::string> s = {"Conv", "FusedConv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool",
                                           "GlobalMaxPool"};
   return s;
 }

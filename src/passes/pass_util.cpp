@@ -28,4 +28,50 @@ void erase_nodes(Graph& g, const std::vector<bool>& dead) {
   g.nodes() = std::move(kept);
 }
 
+int64_t conv_output_channels(const Node& conv, const Tensor& w) {
+  if (conv.op_type == "ConvTranspose") return w.dim(1) * conv.attrs.get_int("group", 1);
+  return w.dim(0);
+}
+
+Tensor scale_conv_output_channels(const Node& conv, const Tensor& w, const std::vector<double>& scale) {
+  Tensor nw = w.clone();
+  float* d = nw.data<float>();
+  if (conv.op_type == "ConvTranspose") {
+    // [C, M/g, k...]: input channel c belongs to group c / (C/g); its row j is output g*(M/g)+j.
+    const int64_t group = conv.attrs.get_int("group", 1), C = w.dim(0), Mg = w.dim(1);
+    const int64_t k = w.numel() / (C * Mg);
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t j = 0; j < Mg; ++j) {
+        const double s = scale[(c / (C / group)) * Mg + j];
+        for (int64_t i = 0; i < k; ++i) d[(c * Mg + j) * k + i] = static_cast<float>(d[(c * Mg + j) * k + i] * s);
+      }
+    return nw;
+  }
+  const int64_t M = w.dim(0), per = w.numel() / M;
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t i = 0; i < per; ++i) d[m * per + i] = static_cast<float>(d[m * per + i] * scale[m]);
+  return nw;
+}
+
+bool per_channel_values(const Tensor& c, size_t out_rank, int64_t M, std::vector<double>* values) {
+  if (c.dtype() != DType::kFloat32 || c.shape().size() > out_rank || out_rank < 2) return false;
+  const size_t lead = out_rank - c.shape().size();  // dims c lacks on the left
+  for (size_t d = 0; d < c.shape().size(); ++d) {
+    const size_t od = d + lead;
+    if (c.shape()[d] != 1 && !(od == 1 && c.shape()[d] == M)) return false;
+  }
+  values->resize(M);
+  for (int64_t m = 0; m < M; ++m) (*values)[m] = c.at_double(c.numel() == 1 ? 0 : m);
+  return true;
+}
+
+ValueId add_constant_value(Graph& g, const std::string& base, Tensor t) {
+  Value v;
+  v.name = base;
+  for (int k = 1; g.find_value(v.name) != kNoValue; ++k) v.name = base + "_" + std::to_string(k);
+  v.desc = t.desc();
+  v.constant = std::move(t);
+  return g.add_value(std::move(v));
+}
+
 }  // namespace ez

@@ -15,4 +15,14 @@ int sole_reader(const Graph& g, const std::vector<std::vector<int>>& readers, Va
 // Removes nodes whose flag is set (order of the rest is kept).
 void erase_nodes(Graph& g, const std::vector<bool>& dead);
 
+// Output channels of a Conv ([M, C/g, k...] weights) or ConvTranspose ([C, M/g, k...]).
+int64_t conv_output_channels(const Node& conv, const Tensor& w);
+// The weights with output channel m multiplied by scale[m] (a new tensor, float32).
+Tensor scale_conv_output_channels(const Node& conv, const Tensor& w, const std::vector<double>& scale);
+// When constant c broadcasts against an [N, M, ...] output of rank out_rank only along the
+// channel dim (a scalar, [M,1,1], [1,M,1,1], ...), its M per-channel values.
+bool per_channel_values(const Tensor& c, size_t out_rank, int64_t M, std::vector<double>* values);
+// Adds a constant value named after `base` (unique) and returns its id.
+ValueId add_constant_value(Graph& g, const std::string& base, Tensor t);
+
 }  // namespace ez

@@ -7,8 +7,13 @@ namespace ez {
 
 // Identity and inference-mode Dropout: readers take the input directly.
 Status remove_identity_nodes(Graph& graph);
-// Conv + BatchNormalization (constant parameters) -> Conv with folded weights and bias.
-Status fold_conv_batchnorm(Graph& graph);
+// Conv/ConvTranspose + BatchNormalization and per-channel constant Mul/Div/Add/Sub (constant
+// parameters) -> folded into the weights and bias.
+Status fold_conv_affine(Graph& graph);
+// x * Clip(x + 3, 0, 6) / 6 -> HardSwish(x).
+Status fuse_hardswish(Graph& graph);
+// FusedConv with an activation + scalar Mul/Add -> the FusedConv's output_scale/output_shift.
+Status fuse_output_affine(Graph& graph);
 // Conv + activation (incl. SiLU as x*sigmoid(x)) -> FusedConv.
 Status fuse_conv_activation(Graph& graph);
 // Conv/FusedConv + residual Add of the same shape -> FusedConv with a 4th input.

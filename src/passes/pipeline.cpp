@@ -8,12 +8,14 @@ namespace ez {
 // rely on value shapes and constants.
 Status optimize_graph(Graph& graph, const PassOptions& options) {
   EZ_RETURN_IF_ERROR(remove_identity_nodes(graph));
-  EZ_RETURN_IF_ERROR(fold_conv_batchnorm(graph));
+  EZ_RETURN_IF_ERROR(fold_conv_affine(graph));
+  EZ_RETURN_IF_ERROR(fuse_hardswish(graph));
   // Activation first, so that a residual Add after an activated conv is summed after it (YOLO);
   // then the Add; then activation again for act(conv + Z) patterns (ResNet).
   EZ_RETURN_IF_ERROR(fuse_conv_activation(graph));
   EZ_RETURN_IF_ERROR(fuse_conv_add(graph));
   EZ_RETURN_IF_ERROR(fuse_conv_activation(graph));
+  EZ_RETURN_IF_ERROR(fuse_output_affine(graph));
   graph.remove_dead_nodes();
   if (options.channels_last) EZ_RETURN_IF_ERROR(convert_to_channels_last(graph));
   graph.remove_dead_nodes();

@@ -11,77 +11,40 @@
 #include "ops/op_util.h"
 #include "ops/registry.h"
 #include "runtime/session.h"
+#include "unit/graph_builder.h"
 
 namespace ez {
 namespace {
 
-Tensor random_tensor(Shape s, std::mt19937& rng) {
-  Tensor t = Tensor::zeros(DType::kFloat32, std::move(s));
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = u(rng);
-  return t;
-}
-
-Tensor int64_tensor(std::vector<int64_t> v) {
-  Tensor t = Tensor::zeros(DType::kInt64, {static_cast<int64_t>(v.size())});
-  std::copy(v.begin(), v.end(), t.data<int64_t>());
-  return t;
-}
-
-Tensor float_tensor(std::vector<float> v) {
-  Tensor t = Tensor::zeros(DType::kFloat32, {static_cast<int64_t>(v.size())});
-  std::copy(v.begin(), v.end(), t.data<float>());
-  return t;
-}
-
-struct Builder {
-  Graph g;
-  ValueId value(const std::string& name, Tensor constant = Tensor()) {
-    Value v;
-    v.name = name;
-    if (!constant.empty()) v.desc = constant.desc();
-    v.constant = std::move(constant);
-    return g.add_value(std::move(v));
-  }
-  void node(const std::string& op, std::vector<ValueId> in, std::vector<ValueId> out, Attributes attrs = {}) {
-    Node n;
-    n.name = op + std::to_string(g.nodes().size());
-    n.op_type = op;
-    n.inputs = std::move(in);
-    n.outputs = std::move(out);
-    n.attrs = std::move(attrs);
-    g.nodes().push_back(std::move(n));
-  }
-};
+using test::float_tensor;
+using test::int64_tensor;
+using test::random_tensor;
 
 Graph mixed_graph() {
   std::mt19937 rng(5);
-  Builder b;
-  b.g.opset = 17;
-  const ValueId x = b.value("x");
-  b.g.value(x).desc = {DType::kFloat32, {1, 8, 10, 12}};
-  b.g.inputs().push_back(x);
+  test::GraphBuilder b;
+  const ValueId x = b.input("x", {1, 8, 10, 12});
   const ValueId conv = b.value("conv"), added = b.value("added"), s0 = b.value("s0"), s1 = b.value("s1"),
                 sig = b.value("sig"), cat = b.value("cat"), up = b.value("up"), sl = b.value("sl"), mp = b.value("mp"),
                 gap = b.value("gap"), flat = b.value("flat");
   Attributes ca;
   ca.set("pads", Attribute::of_ints({1, 1, 1, 1}));
-  b.node("Conv", {x, b.value("w", random_tensor({16, 8, 3, 3}, rng)), b.value("b", random_tensor({16}, rng))}, {conv}, ca);
-  b.node("Add", {conv, b.value("k", random_tensor({16, 1, 1}, rng))}, {added});  // per-channel broadcast
+  b.node_multi("Conv", {x, b.value("w", random_tensor({16, 8, 3, 3}, rng)), b.value("b", random_tensor({16}, rng))}, {conv}, ca);
+  b.node_multi("Add", {conv, b.value("k", random_tensor({16, 1, 1}, rng))}, {added});  // per-channel broadcast
   Attributes axis1;
   axis1.set("axis", Attribute::of_int(1));
-  b.node("Split", {added, b.value("split", int64_tensor({8, 8}))}, {s0, s1}, axis1);
-  b.node("Sigmoid", {s1}, {sig});
-  b.node("Concat", {s0, sig, x}, {cat}, axis1);  // x arrives in NCHW
-  b.node("Resize", {cat, kNoValue, b.value("scales", float_tensor({1, 1, 2, 2}))}, {up});
+  b.node_multi("Split", {added, b.value("split", int64_tensor({8, 8}))}, {s0, s1}, axis1);
+  b.node_multi("Sigmoid", {s1}, {sig});
+  b.node_multi("Concat", {s0, sig, x}, {cat}, axis1);  // x arrives in NCHW
+  b.node_multi("Resize", {cat, kNoValue, b.value("scales", float_tensor({1, 1, 2, 2}))}, {up});
   // Default axes (0, 1, 2): the pass must make them explicit before remapping.
-  b.node("Slice", {up, b.value("starts", int64_tensor({0, 2, 1})), b.value("ends", int64_tensor({1, 20, 20}))}, {sl});
+  b.node_multi("Slice", {up, b.value("starts", int64_tensor({0, 2, 1})), b.value("ends", int64_tensor({1, 20, 20}))}, {sl});
   Attributes pa;
   pa.set("kernel_shape", Attribute::of_ints({2, 2}));
   pa.set("strides", Attribute::of_ints({2, 2}));
-  b.node("MaxPool", {sl}, {mp}, pa);
-  b.node("GlobalAveragePool", {mp}, {gap});
-  b.node("Reshape", {gap, b.value("shape", int64_tensor({1, -1}))}, {flat});  // reads NCHW order
+  b.node_multi("MaxPool", {sl}, {mp}, pa);
+  b.node_multi("GlobalAveragePool", {mp}, {gap});
+  b.node_multi("Reshape", {gap, b.value("shape", int64_tensor({1, -1}))}, {flat});  // reads NCHW order
   b.g.outputs() = {flat, conv};
   return std::move(b.g);
 }
@@ -102,29 +65,10 @@ TEST(ChannelsLast, PassKeepsNhwcBetweenConvolutionsAndMatchesReference) {
   EXPECT_EQ(transposes, 3);
 #endif
 
-  SessionOptions ref;
-  ref.kernels = ops::KernelChoice::kReference;
-  ref.optimize = false;
-  auto plain = Session::from_graph(mixed_graph(), ref);
+  auto plain = Session::from_graph(mixed_graph(), test::reference_options());
   ASSERT_TRUE(plain.ok()) << plain.status().to_string();
-
   std::mt19937 rng(9);
-  const Tensor input = random_tensor({1, 8, 10, 12}, rng);
-  auto a = (*optimized)->run({input});
-  auto b = (*plain)->run({input});
-  ASSERT_TRUE(a.ok() && b.ok());
-  ASSERT_EQ(a->size(), 2u);
-  for (size_t o = 0; o < a->size(); ++o) {
-    const Tensor& r = (*b)[o];
-    const Tensor& f = (*a)[o];
-    ASSERT_EQ(r.shape(), f.shape()) << o;
-    double max_ref = 0, max_diff = 0;
-    for (int64_t i = 0; i < r.numel(); ++i) {
-      max_ref = std::max(max_ref, std::fabs(double(r.data<float>()[i])));
-      max_diff = std::max(max_diff, std::fabs(double(r.data<float>()[i]) - f.data<float>()[i]));
-    }
-    EXPECT_LE(max_diff, 1e-5 * max_ref) << "output " << o;
-  }
+  test::expect_same_outputs(**optimized, **plain, {random_tensor({1, 8, 10, 12}, rng)}, 1e-5);
 }
 
 // The reference kernels run NHWC through the adapter; the fast kernels natively. Both must equal
@@ -137,6 +81,7 @@ TEST(ChannelsLast, KernelsUnderTheAttributeEqualNchwOnTransposedData) {
     bool residual;
   } cases[] = {{"Conv", {1, 5, 9, 11}, {16, 5, 3, 3}, false},
                {"FusedConv", {2, 16, 7, 6}, {16, 16, 3, 3}, true},
+               {"ConvTranspose", {2, 24, 5, 6}, {24, 8, 2, 2}, false},  // kernel == stride: the GEMM form
                {"MaxPool", {1, 19, 9, 8}, {}, false},
                {"AveragePool", {1, 3, 8, 9}, {}, false},
                {"GlobalAveragePool", {2, 33, 5, 7}, {}, false},
@@ -144,7 +89,9 @@ TEST(ChannelsLast, KernelsUnderTheAttributeEqualNchwOnTransposedData) {
   for (const Case& c : cases) {
     ops::KernelConfig cfg;
     cfg.op_type = c.op;
-    if (!c.w.empty()) cfg.attrs.set("pads", Attribute::of_ints({1, 1, 1, 1}));
+    const bool transpose = std::string(c.op) == "ConvTranspose";
+    if (!c.w.empty()) cfg.attrs.set("pads", Attribute::of_ints(transpose ? std::vector<int64_t>{0, 0, 0, 0} : std::vector<int64_t>{1, 1, 1, 1}));
+    if (transpose) cfg.attrs.set("strides", Attribute::of_ints({2, 2}));
     if (std::string(c.op).find("Pool") != std::string::npos && std::string(c.op).rfind("Global", 0) != 0)
       cfg.attrs.set("kernel_shape", Attribute::of_ints({3, 3}));
     if (std::string(c.op) == "FusedConv") {
@@ -155,6 +102,7 @@ TEST(ChannelsLast, KernelsUnderTheAttributeEqualNchwOnTransposedData) {
     }
     std::vector<Tensor> nchw = {random_tensor(c.x, rng)};
     if (!c.w.empty()) nchw.push_back(random_tensor(c.w, rng));
+    if (transpose) nchw.push_back(random_tensor({c.w[1]}, rng));
     if (c.residual) {
       nchw.push_back(random_tensor({c.w[0]}, rng));
       nchw.push_back(random_tensor({c.x[0], c.w[0], c.x[2], c.x[3]}, rng));

@@ -137,6 +137,33 @@ TEST(FastVsReference, FusedConvEveryActivationWithAndWithoutResidual) {
     }
 }
 
+TEST(FastVsReference, ConvTransposeGeometries) {
+  std::mt19937 rng(13);
+  struct Case {
+    int64_t c, m, k, stride, pad, out_pad, group;
+    bool bias;
+  } cases[] = {{24, 24, 2, 2, 0, 0, 1, true}, {8, 6, 3, 2, 1, 1, 1, true}, {16, 32, 4, 2, 1, 0, 4, false},
+               {5, 3, 3, 1, 0, 0, 1, true},    {12, 1, 2, 2, 0, 0, 1, true}};
+  for (const Case& cc : cases) {
+    KernelConfig cfg;
+    cfg.op_type = "ConvTranspose";
+    cfg.attrs.set("kernel_shape", ints({cc.k, cc.k}));
+    cfg.attrs.set("strides", ints({cc.stride, cc.stride}));
+    cfg.attrs.set("pads", ints({cc.pad, cc.pad, cc.pad, cc.pad}));
+    cfg.attrs.set("output_padding", ints({cc.out_pad, cc.out_pad}));
+    cfg.attrs.set("group", one_int(cc.group));
+    std::vector<Tensor> in = {random_tensor({2, cc.c, 9, 7}, rng), random_tensor({cc.c, cc.m / cc.group, cc.k, cc.k}, rng)};
+    if (cc.bias) in.push_back(random_tensor({cc.m}, rng));
+    cfg.num_inputs = static_cast<int>(in.size());
+    std::vector<bool> constant = {false, true, true};
+    constant.resize(in.size());
+    auto ref = run_op(cfg, KernelChoice::kReference, in, constant);
+    auto fast = run_op(cfg, KernelChoice::kFast, in, constant);
+    ASSERT_TRUE(ref.ok() && fast.ok()) << ref.status().to_string() << fast.status().to_string();
+    expect_close(*ref, *fast, "ConvTranspose c" + std::to_string(cc.c) + " k" + std::to_string(cc.k) + " g" + std::to_string(cc.group));
+  }
+}
+
 TEST(FastVsReference, Pooling) {
   std::mt19937 rng(3);
   struct PoolCase {

@@ -146,6 +146,7 @@ class DnnlConvKernel final : public Kernel {
         break;
       case Activation::kTanh: ops.append_eltwise(1.0f, A::eltwise_tanh, 0.0f, 0.0f); break;
     }
+    if (act_.has_output_affine()) ops.append_eltwise(1.0f, A::eltwise_linear, act_.out_scale, act_.out_shift);
     residual_post_op_index_ = ops.len();
   }
 

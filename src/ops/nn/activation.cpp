@@ -38,6 +38,8 @@ Result<ActivationSpec> activation_from_attrs(const Attributes& attrs) {
   if (!found) return invalid_model("unknown fused activation '" + name + "'");
   s.alpha = attrs.get_float("activation_alpha", 0.0f);
   s.beta = attrs.get_float("activation_beta", 0.0f);
+  s.out_scale = attrs.get_float("output_scale", 1.0f);
+  s.out_shift = attrs.get_float("output_shift", 0.0f);
   return s;
 }
 
@@ -52,6 +54,14 @@ void activation_to_attrs(const ActivationSpec& spec, Attributes* attrs) {
   b.f = spec.beta;
   attrs->set("activation_alpha", a);
   attrs->set("activation_beta", b);
+  if (spec.has_output_affine()) {
+    Attribute sc, sh;
+    sc.kind = sh.kind = Attribute::Kind::kFloat;
+    sc.f = spec.out_scale;
+    sh.f = spec.out_shift;
+    attrs->set("output_scale", sc);
+    attrs->set("output_shift", sh);
+  }
 }
 
 void apply_activation(const ActivationSpec& s, float* d, int64_t n) {
@@ -71,6 +81,8 @@ void apply_activation(const ActivationSpec& s, float* d, int64_t n) {
       break;
     case Activation::kTanh: for (int64_t i = 0; i < n; ++i) d[i] = std::tanh(d[i]); break;
   }
+  if (s.has_output_affine())
+    for (int64_t i = 0; i < n; ++i) d[i] = d[i] * s.out_scale + s.out_shift;
 }
 
 }  // namespace ez::ops

@@ -74,4 +74,47 @@ Result<WindowGeometry> window_geometry(const WindowAttrs& w, const std::vector<i
   return g;
 }
 
+Result<WindowGeometry> conv_transpose_geometry(const Attributes& attrs_, const Shape& x, const Shape& w) {
+  const size_t S = x.size() - 2;
+  WindowGeometry g;
+  EZ_ASSIGN_OR_RETURN(WindowAttrs wa, WindowAttrs::from(attrs_, S, Shape(w.begin() + 2, w.end()), "ConvTranspose"));
+  const std::vector<int64_t> out_pad = attrs_.get_ints("output_padding", std::vector<int64_t>(S, 0));
+  std::vector<int64_t> out_shape = attrs_.get_ints("output_shape");
+  if (out_pad.size() != S) return invalid_model("ConvTranspose: output_padding length");
+  if (!out_shape.empty() && out_shape.size() == S + 2) out_shape.erase(out_shape.begin(), out_shape.begin() + 2);
+  g.kernel = wa.kernel;
+  g.strides = wa.strides;
+  g.dilations = wa.dilations;
+  g.out.assign(x.begin() + 2, x.end());  // the forward conv's output is our input
+  g.in.resize(S);
+  g.pad_begin.resize(S);
+  g.pad_end.resize(S);
+  for (size_t i = 0; i < S; ++i) {
+    const int64_t ext = (wa.kernel[i] - 1) * wa.dilations[i] + 1;
+    const int64_t full = wa.strides[i] * (x[i + 2] - 1) + out_pad[i] + ext;
+    const bool same = wa.auto_pad == "SAME_UPPER" || wa.auto_pad == "SAME_LOWER";
+    if (!out_shape.empty() || same) {
+      const int64_t target = !out_shape.empty() ? out_shape[i] : x[i + 2] * wa.strides[i];
+      const int64_t total = full - target;
+      if (total < 0) {  // a larger output_shape than the full result: extra zeros at the end
+        g.pad_begin[i] = 0;
+        g.pad_end[i] = total;
+      } else if (wa.auto_pad == "SAME_UPPER") {
+        g.pad_begin[i] = total / 2;
+        g.pad_end[i] = total - total / 2;
+      } else {
+        g.pad_begin[i] = total - total / 2;
+        g.pad_end[i] = total / 2;
+      }
+      g.in[i] = target;
+    } else {
+      g.pad_begin[i] = wa.auto_pad == "VALID" ? 0 : wa.pads[i];
+      g.pad_end[i] = wa.auto_pad == "VALID" ? 0 : wa.pads[i + S];
+      g.in[i] = full - g.pad_begin[i] - g.pad_end[i];
+    }
+    if (g.in[i] <= 0) return invalid_model("ConvTranspose: non-positive output size");
+  }
+  return g;
+}
+
 }  // namespace ez::ops

@@ -7,6 +7,7 @@
 
 #include "core/attributes.h"
 #include "core/status.h"
+#include "core/tensor.h"
 
 namespace ez::ops {
 
@@ -27,5 +28,10 @@ struct WindowGeometry {
 
 // Forward windows (Conv, pooling).
 Result<WindowGeometry> window_geometry(const WindowAttrs& w, const std::vector<int64_t>& in_spatial, const char* op);
+
+// ConvTranspose as the adjoint of a forward conv: `out` holds X's spatial dims, `in` the result's,
+// pads are those of the forward conv (output_padding, output_shape and auto_pad resolved; a
+// negative pad_end means extra zeros at the end). X is [N, C, ...], W is [C, M/group, k...].
+Result<WindowGeometry> conv_transpose_geometry(const Attributes& attrs, const Shape& x, const Shape& w);
 
 }  // namespace ez::ops

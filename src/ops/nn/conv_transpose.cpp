@@ -24,45 +24,7 @@ class ConvTransposeKernel final : public Kernel {
     if (group_ <= 0 || x[1] % group_ || w[0] != x[1])
       return invalid_model("ConvTranspose: W " + shape_to_string(w) + " does not fit X " + shape_to_string(x) +
                            " with group " + std::to_string(group_));
-    const size_t S = x.size() - 2;
-    EZ_ASSIGN_OR_RETURN(WindowAttrs wa, WindowAttrs::from(attrs_, S, Shape(w.begin() + 2, w.end()), "ConvTranspose"));
-    const std::vector<int64_t> out_pad = attrs_.get_ints("output_padding", std::vector<int64_t>(S, 0));
-    std::vector<int64_t> out_shape = attrs_.get_ints("output_shape");
-    if (out_pad.size() != S) return invalid_model("ConvTranspose: output_padding length");
-    if (!out_shape.empty() && out_shape.size() == S + 2) out_shape.erase(out_shape.begin(), out_shape.begin() + 2);
-    geom_ = WindowGeometry();
-    geom_.kernel = wa.kernel;
-    geom_.strides = wa.strides;
-    geom_.dilations = wa.dilations;
-    geom_.out.assign(x.begin() + 2, x.end());  // the forward conv's output is our input
-    geom_.in.resize(S);
-    geom_.pad_begin.resize(S);
-    geom_.pad_end.resize(S);
-    for (size_t i = 0; i < S; ++i) {
-      const int64_t ext = (wa.kernel[i] - 1) * wa.dilations[i] + 1;
-      const int64_t full = wa.strides[i] * (x[i + 2] - 1) + out_pad[i] + ext;
-      const bool same = wa.auto_pad == "SAME_UPPER" || wa.auto_pad == "SAME_LOWER";
-      if (!out_shape.empty() || same) {
-        const int64_t target = !out_shape.empty() ? out_shape[i] : x[i + 2] * wa.strides[i];
-        const int64_t total = full - target;
-        if (total < 0) {  // a larger output_shape than the full result: extra zeros at the end
-          geom_.pad_begin[i] = 0;
-          geom_.pad_end[i] = total;
-        } else if (wa.auto_pad == "SAME_UPPER") {
-          geom_.pad_begin[i] = total / 2;
-          geom_.pad_end[i] = total - total / 2;
-        } else {
-          geom_.pad_begin[i] = total - total / 2;
-          geom_.pad_end[i] = total / 2;
-        }
-        geom_.in[i] = target;
-      } else {
-        geom_.pad_begin[i] = wa.auto_pad == "VALID" ? 0 : wa.pads[i];
-        geom_.pad_end[i] = wa.auto_pad == "VALID" ? 0 : wa.pads[i + S];
-        geom_.in[i] = full - geom_.pad_begin[i] - geom_.pad_end[i];
-      }
-      if (geom_.in[i] <= 0) return invalid_model("ConvTranspose: non-positive output size");
-    }
+    EZ_ASSIGN_OR_RETURN(geom_, conv_transpose_geometry(attrs_, x, w));
     Shape os = {x[0], w[1] * group_};
     os.insert(os.end(), geom_.in.begin(), geom_.in.end());
     (*out)[0] = {DType::kFloat32, os};
