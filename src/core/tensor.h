@@ -32,6 +32,9 @@ class Tensor {
   static Tensor zeros(DType dtype, Shape shape);
   // Borrows `data`; the caller keeps it alive while the tensor is used.
   static Tensor borrow(DType dtype, Shape shape, void* data);
+  // Views `data`, keeping `owner` (whatever holds the bytes) alive as long as any copy lives.
+  // The data may be less aligned than allocate()'s (element alignment is required).
+  static Tensor adopt(DType dtype, Shape shape, std::shared_ptr<void> owner, void* data);
   // Deep copy into a new owned buffer.
   Tensor clone() const;
   // Shares this tensor's buffer under another shape with the same element count.
@@ -40,6 +43,9 @@ class Tensor {
   Tensor bitcast(DType dtype) const;
 
   bool empty() const { return dtype_ == DType::kUndefined; }
+  // True when this object is the only owner of its bytes (no copy, view or caller shares them),
+  // so they may be changed in place without anyone else seeing it.
+  bool sole_owner() const { return owner_ && owner_.use_count() == 1; }
   DType dtype() const { return dtype_; }
   const Shape& shape() const { return shape_; }
   TensorDesc desc() const { return {dtype_, shape_}; }

@@ -3,6 +3,7 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <fstream>
 
 namespace ez {
@@ -77,6 +78,26 @@ Status copy_field(const Field& field, Tensor* t, const std::string& name) {
 }
 
 }  // namespace
+
+Result<Tensor> tensor_from_proto(onnx::TensorProto* p, const std::string& external_dir) {
+  // Raw data of the right size is taken over instead of copied: a model's weights are then
+  // touched once at load, not twice (fresh pages are what loading a model mostly costs).
+  if (p->has_raw_data() && p->data_location() != onnx::TensorProto::EXTERNAL && !p->has_segment()) {
+    DType dtype = DType::kUndefined;
+    Shape shape(p->dims().begin(), p->dims().end());
+    const bool known = dtype_from_onnx(p->data_type(), &dtype) && dtype != DType::kString;
+    const size_t es = known ? dtype_size(dtype) : 0;
+    bool ok = es > 0 && !p->raw_data().empty();
+    for (int64_t d : shape) ok = ok && d >= 0;
+    if (ok && p->raw_data().size() == static_cast<size_t>(shape_numel(shape)) * es &&
+        reinterpret_cast<uintptr_t>(p->raw_data().data()) % es == 0) {
+      std::shared_ptr<std::string> bytes(p->release_raw_data());
+      void* data = &(*bytes)[0];
+      return Tensor::adopt(dtype, std::move(shape), std::move(bytes), data);
+    }
+  }
+  return tensor_from_proto(*p, external_dir);
+}
 
 Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& external_dir) {
   DType dtype;

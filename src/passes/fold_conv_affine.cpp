@@ -54,7 +54,8 @@ Status fold_conv_affine(Graph& g) {
     const Tensor& w = g.value(conv.inputs[1]).constant;
     if (w.dtype() != DType::kFloat32) continue;
     const int64_t M = conv_output_channels(conv, w);
-    const size_t rank = w.shape().size();  // the output has the weights' rank
+    const size_t rank = w.shape().size();  // the output has the weights' rank (w is not used below:
+                                           // adding values may move it)
     std::vector<double> scale(M, 1.0), bias(M, 0.0);
     if (has_bias)
       for (int64_t m = 0; m < M; ++m) bias[m] = g.value(conv.inputs[2]).constant.at_double(m);
@@ -99,7 +100,10 @@ Status fold_conv_affine(Graph& g) {
     for (int64_t m = 0; m < M; ++m) nb.data<float>()[m] = static_cast<float>(bias[m]);
     Node folded = conv;
     folded.inputs.resize(3);
-    folded.inputs[1] = add_constant_value(g, conv.name + "/affine_W", scale_conv_output_channels(conv, w, scale));
+    ValueId wid = conv.inputs[1];
+    const int w_readers = static_cast<int>(readers[wid].size());
+    scale_conv_output_channels(folded, writable_constant(g, &wid, w_readers), scale);
+    folded.inputs[1] = wid;
     folded.inputs[2] = add_constant_value(g, conv.name + "/affine_B", std::move(nb));
     folded.outputs[0] = y;
     for (int k : absorbed) dead[k] = true;

@@ -33,9 +33,8 @@ int64_t conv_output_channels(const Node& conv, const Tensor& w) {
   return w.dim(0);
 }
 
-Tensor scale_conv_output_channels(const Node& conv, const Tensor& w, const std::vector<double>& scale) {
-  Tensor nw = w.clone();
-  float* d = nw.data<float>();
+void scale_conv_output_channels(const Node& conv, Tensor& w, const std::vector<double>& scale) {
+  float* d = w.data<float>();
   if (conv.op_type == "ConvTranspose") {
     // [C, M/g, k...]: input channel c belongs to group c / (C/g); its row j is output g*(M/g)+j.
     const int64_t group = conv.attrs.get_int("group", 1), C = w.dim(0), Mg = w.dim(1);
@@ -45,12 +44,18 @@ Tensor scale_conv_output_channels(const Node& conv, const Tensor& w, const std::
         const double s = scale[(c / (C / group)) * Mg + j];
         for (int64_t i = 0; i < k; ++i) d[(c * Mg + j) * k + i] = static_cast<float>(d[(c * Mg + j) * k + i] * s);
       }
-    return nw;
+    return;
   }
   const int64_t M = w.dim(0), per = w.numel() / M;
   for (int64_t m = 0; m < M; ++m)
     for (int64_t i = 0; i < per; ++i) d[m * per + i] = static_cast<float>(d[m * per + i] * scale[m]);
-  return nw;
+}
+
+Tensor& writable_constant(Graph& g, ValueId* id, int readers_of_v) {
+  Value& v = g.value(*id);
+  if (readers_of_v == 1 && !is_graph_output(g, *id) && v.constant.sole_owner()) return v.constant;
+  *id = add_constant_value(g, v.name + "/folded", g.value(*id).constant.clone());
+  return g.value(*id).constant;
 }
 
 bool per_channel_values(const Tensor& c, size_t out_rank, int64_t M, std::vector<double>* values) {

@@ -17,8 +17,13 @@ void erase_nodes(Graph& g, const std::vector<bool>& dead);
 
 // Output channels of a Conv ([M, C/g, k...] weights) or ConvTranspose ([C, M/g, k...]).
 int64_t conv_output_channels(const Node& conv, const Tensor& w);
-// The weights with output channel m multiplied by scale[m] (a new tensor, float32).
-Tensor scale_conv_output_channels(const Node& conv, const Tensor& w, const std::vector<double>& scale);
+// Multiplies output channel m of a Conv / ConvTranspose weight tensor (float32) by scale[m], in
+// place: callers pass a tensor nobody else shares.
+void scale_conv_output_channels(const Node& conv, Tensor& w, const std::vector<double>& scale);
+// The constant of value v, made safe to change in place: v's own tensor when v has a single
+// reader and nobody else holds its bytes (no copy: weights are the bulk of a model), else a
+// copy that becomes the value read by that reader through a new value id returned in *id.
+Tensor& writable_constant(Graph& g, ValueId* id, int readers_of_v);
 // When constant c broadcasts against an [N, M, ...] output of rank out_rank only along the
 // channel dim (a scalar, [M,1,1], [1,M,1,1], ...), its M per-channel values.
 bool per_channel_values(const Tensor& c, size_t out_rank, int64_t M, std::vector<double>* values);

@@ -96,6 +96,11 @@ Status Session::Impl::plan_steps(bool shapes_only) {
   steps.clear();
   stats = SessionStats();
   std::vector<bool> folded(graph.nodes().size(), false);
+  struct PendingPrepare {
+    size_t step;
+    std::vector<ops::KernelInput> inputs;
+  };
+  std::vector<PendingPrepare> to_prepare;
   size_t node_index = 0;
   for (size_t i = 0; i < graph.num_values(); ++i) {
     const Value& v = graph.value(static_cast<ValueId>(i));
@@ -190,10 +195,20 @@ Status Session::Impl::plan_steps(bool shapes_only) {
     step.view = !step.dynamic && step.kernel->output_is_view_of_input() && !is_graph_output && !node.inputs.empty() &&
                 node.inputs[0] != kNoValue;
     if (!step.dynamic) {
-      EZ_RETURN_IF_ERROR(step.kernel->prepare(kin).with_context(node.op_type + " node '" + node.name + "'"));
       for (const auto& k : kin) step.prepared_shapes.push_back(k.desc.shape);
+      to_prepare.push_back({steps.size(), std::move(kin)});
     }
     steps.push_back(std::move(step));
+  }
+  // Kernels prepare independently of each other (weight packing, oneDNN primitive creation, most
+  // of a model's load time): spread them over the pool's threads. Errors are reported in node order.
+  std::vector<Status> prepared(to_prepare.size());
+  pool.for_each_dynamic(static_cast<int64_t>(to_prepare.size()), [&](int64_t i) {
+    prepared[i] = steps[to_prepare[i].step].kernel->prepare(to_prepare[i].inputs);
+  });
+  for (size_t i = 0; i < prepared.size(); ++i) {
+    const Step& step = steps[to_prepare[i].step];
+    EZ_RETURN_IF_ERROR(prepared[i].with_context(step.op + " node '" + step.node + "'"));
   }
   stats.steps = static_cast<int>(steps.size());
   if (shapes_only) {
@@ -301,9 +316,14 @@ Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Session::~Session() = default;
 
 Result<std::unique_ptr<Session>> Session::load_file(const std::string& path, const SessionOptions& options) {
-  EZ_ASSIGN_OR_RETURN(Graph g, import_onnx_file(path));
+  ImportOptions io;
+  io.infer_shapes = false;  // planning infers every shape itself; ONNX's pass would only annotate
+  const auto t0 = std::chrono::steady_clock::now();
+  EZ_ASSIGN_OR_RETURN(Graph g, import_onnx_file(path, io));
+  const double import_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   auto r = from_graph(std::move(g), options);
   if (!r.ok()) return r.status().with_context("'" + path + "'");
+  (*r)->impl_->stats.load.import_ms = import_ms;
   return r;
 }
 
@@ -311,29 +331,45 @@ Result<std::unique_ptr<Session>> Session::load_bytes(const void* data, size_t si
                                                      const std::string& external_data_dir) {
   ImportOptions io;
   io.external_data_dir = external_data_dir;
+  io.infer_shapes = false;
   EZ_ASSIGN_OR_RETURN(Graph g, import_onnx_bytes(data, size, io));
   return from_graph(std::move(g), options);
 }
 
 Result<std::unique_ptr<Session>> Session::from_graph(Graph graph, const SessionOptions& options) {
+  using Clock = std::chrono::steady_clock;
+  auto since = [](Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); };
   auto impl = std::make_unique<Impl>(options);
   impl->graph = std::move(graph);
   impl->pool.activate();
   EZ_RETURN_IF_ERROR(impl->bind_inputs());
+  LoadTimes times;
   if (options.optimize) {
+    auto t = Clock::now();
     EZ_RETURN_IF_ERROR(impl->plan_steps(/*shapes_only=*/true));
+    times.shapes_ms = since(t);
+    impl->slots.clear();  // drop the planning copies so passes may rewrite unshared constants in place
     const int folded = impl->stats.folded_nodes;
     PassOptions passes;
 #ifdef EDGEZOO_DNNL
     passes.channels_last = options.kernels == ops::KernelChoice::kFast;
 #endif
+    t = Clock::now();
     EZ_RETURN_IF_ERROR(optimize_graph(impl->graph, passes));
+    times.passes_ms = since(t);
+    t = Clock::now();
     EZ_RETURN_IF_ERROR(impl->plan_steps(/*shapes_only=*/false));
+    times.kernels_ms = since(t);
     impl->stats.folded_nodes += folded;
   } else {
+    auto t = Clock::now();
     EZ_RETURN_IF_ERROR(impl->plan_steps(/*shapes_only=*/false));
+    times.kernels_ms = since(t);
   }
+  auto t = Clock::now();
   EZ_RETURN_IF_ERROR(impl->plan_memory_and_allocate());
+  times.memory_ms = since(t);
+  impl->stats.load = times;
   for (ValueId id : impl->graph.inputs()) {
     const Value& v = impl->graph.value(id);
     impl->inputs.push_back({v.name, v.desc, v.dim_names});

@@ -34,6 +34,15 @@ struct StepProfile {
   int calls = 0;
 };
 
+// Where session creation time went (ms).
+struct LoadTimes {
+  double import_ms = 0;   // reading and converting the ONNX file (0 for from_graph)
+  double shapes_ms = 0;   // shape inference and constant folding
+  double passes_ms = 0;   // graph optimisation passes
+  double kernels_ms = 0;  // kernel creation and preparation (weight packing, oneDNN primitives)
+  double memory_ms = 0;   // memory planning and buffer allocation
+};
+
 struct SessionStats {
   size_t arena_bytes = 0;        // peak activation memory (planned arena)
   size_t naive_bytes = 0;        // what the activations would take without buffer reuse
@@ -42,6 +51,7 @@ struct SessionStats {
   int steps = 0;                 // nodes left to run after folding and fusion
   int dynamic_steps = 0;         // nodes whose shapes are only known at run time
   int folded_nodes = 0;          // nodes computed once at load (constant folding)
+  LoadTimes load;
 };
 
 class Session {

@@ -126,6 +126,9 @@ int run_bench(const BenchArgs& args) {
       {"threads", s.num_threads()},
       {"runs", args.runs},
       {"load_ms", load_ms},
+      {"load_breakdown_ms", {{"import", s.stats().load.import_ms}, {"shapes", s.stats().load.shapes_ms},
+                             {"passes", s.stats().load.passes_ms}, {"kernels", s.stats().load.kernels_ms},
+                             {"memory", s.stats().load.memory_ms}}},
       {"median_ms", med},
       {"latency_ms", {{"min", *std::min_element(lat.begin(), lat.end())}, {"median", med},
                       {"p90", percentile(lat, 0.9)}, {"p99", percentile(lat, 0.99)}}},
@@ -141,7 +144,9 @@ int run_bench(const BenchArgs& args) {
     std::printf("%s\n", j.dump().c_str());
     return 0;
   }
-  std::printf("model        %s\nthreads      %d\nload         %.1f ms\n", args.model.c_str(), s.num_threads(), load_ms);
+  const LoadTimes& lt = s.stats().load;
+  std::printf("model        %s\nthreads      %d\nload         %.1f ms  (import %.1f, shapes %.1f, passes %.1f, kernels %.1f, memory %.1f)\n",
+              args.model.c_str(), s.num_threads(), load_ms, lt.import_ms, lt.shapes_ms, lt.passes_ms, lt.kernels_ms, lt.memory_ms);
   std::printf("latency      min %.2f  median %.2f  p90 %.2f  p99 %.2f ms  (%d runs after %d warm-up)\n",
               j["latency_ms"]["min"].get<double>(), med, j["latency_ms"]["p90"].get<double>(),
               j["latency_ms"]["p99"].get<double>(), args.runs, args.warmup);
