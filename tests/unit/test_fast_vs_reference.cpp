@@ -2,7 +2,9 @@
 // ref| <= 1e-5 * max |ref| (both accumulate in fp32, only the summation order differs).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 
 #include "ops/registry.h"
@@ -162,6 +164,23 @@ TEST(FastVsReference, ConvTransposeGeometries) {
     ASSERT_TRUE(ref.ok() && fast.ok()) << ref.status().to_string() << fast.status().to_string();
     expect_close(*ref, *fast, "ConvTranspose c" + std::to_string(cc.c) + " k" + std::to_string(cc.k) + " g" + std::to_string(cc.group));
   }
+}
+
+TEST(FastVsReference, TransposeEveryPermutation) {
+  std::mt19937 rng(19);
+  std::vector<int64_t> perm = {0, 1, 2, 3};
+  do {
+    KernelConfig cfg;
+    cfg.op_type = "Transpose";
+    cfg.num_inputs = 1;
+    cfg.attrs.set("perm", ints(perm));
+    std::vector<Tensor> in = {random_tensor({2, 3, 17, 33}, rng)};
+    auto ref = run_op(cfg, KernelChoice::kReference, in, {false});
+    auto fast = run_op(cfg, KernelChoice::kFast, in, {false});
+    ASSERT_TRUE(ref.ok() && fast.ok());
+    ASSERT_EQ(ref->shape(), fast->shape());
+    EXPECT_EQ(std::memcmp(ref->raw(), fast->raw(), ref->nbytes()), 0) << "a transpose moves bits exactly";
+  } while (std::next_permutation(perm.begin(), perm.end()));
 }
 
 TEST(FastVsReference, Pooling) {

@@ -52,8 +52,55 @@ class ReduceKernel final : public Kernel {
   }
 
  private:
+  // Sum/Mean/Max/Min over one contiguous run of dims: the input is [outer, R, inner] and every
+  // output row accumulates R input rows element-wise (vectorisable; NCHW channel sums, NHWC last-
+  // axis reductions). Same double accumulation in the same order as the general path.
+  template <typename T>
+  bool reduce_contiguous(const Tensor& x, Tensor& y, const RunContext& ctx) {
+    if (kind_ != Red::kSum && kind_ != Red::kMean && kind_ != Red::kMax && kind_ != Red::kMin) return false;
+    const Shape& s = x.shape();
+    const int rank = static_cast<int>(s.size());
+    int first = -1, last = -1;
+    for (int d = 0; d < rank; ++d)
+      if (reduced_[d]) {
+        if (first < 0) first = d;
+        else if (last != d - 1) return false;  // a gap: not one run
+        last = d;
+      }
+    if (first < 0) return false;
+    int64_t outer = 1, R = 1, inner = 1;
+    for (int d = 0; d < rank; ++d) (d < first ? outer : d <= last ? R : inner) *= s[d];
+    if (R == 0) return false;  // empty reductions: the general path's identities
+    const T* src = x.data<T>();
+    T* dst = y.data<T>();
+    constexpr int64_t kBlock = 256;  // inner elements per work item
+    const int64_t blocks = (inner + kBlock - 1) / kBlock;
+    auto body = [&](int64_t w0, int64_t w1) {
+      double acc[kBlock];
+      for (int64_t w = w0; w < w1; ++w) {
+        const int64_t o = w / blocks, i0 = (w % blocks) * kBlock, n = std::min(kBlock, inner - i0);
+        const T* in = src + o * R * inner + i0;
+        for (int64_t i = 0; i < n; ++i) acc[i] = static_cast<double>(in[i]);
+        for (int64_t r = 1; r < R; ++r) {
+          const T* row = in + r * inner;
+          switch (kind_) {
+            case Red::kMax: for (int64_t i = 0; i < n; ++i) acc[i] = std::max(acc[i], static_cast<double>(row[i])); break;
+            case Red::kMin: for (int64_t i = 0; i < n; ++i) acc[i] = std::min(acc[i], static_cast<double>(row[i])); break;
+            default: for (int64_t i = 0; i < n; ++i) acc[i] += static_cast<double>(row[i]); break;
+          }
+        }
+        T* out = dst + o * inner + i0;
+        for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(kind_ == Red::kMean ? acc[i] / R : acc[i]);
+      }
+    };
+    if (ctx.pool && outer * R * inner > (1 << 15)) ctx.pool->parallel_for(outer * blocks, 1, body);
+    else body(0, outer * blocks);
+    return true;
+  }
+
   template <typename T>
   void reduce(const Tensor& x, Tensor& y, const RunContext& ctx) {
+    if (reduce_contiguous<T>(x, y, ctx)) return;
     const Shape& s = x.shape();
     const int rank = static_cast<int>(s.size());
     // Output index -> input base offset over kept dims; reduced dims enumerated per output.

@@ -3,6 +3,7 @@
 // tf_crop_and_resize extrapolation. Follows the ONNX reference implementation: taps sit at
 // f = ceil(x)-1 .. with ratio r = x - f in (0, 1], out-of-range taps read the edge value.
 #include <cmath>
+#include <cstring>
 
 #include "ops/op_util.h"
 
@@ -176,6 +177,9 @@ class ResizeKernel final : public Kernel {
     const int64_t inner = rank ? os[rank - 1] : 1;
     const int64_t rows = inner ? y.numel() / inner : 0;
     const bool nearest = mode_ == Mode::kNearest && coord_ != "tf_crop_and_resize";
+    // Channels-last upsampling leaves the last dim alone: whole rows are then copied.
+    bool last_identity = nearest && rank > 0 && x.shape()[rank - 1] == inner;
+    for (int64_t i = 0; last_identity && i < inner; ++i) last_identity = taps[rank - 1][i].idx[0] == i;
     auto body = [&](int64_t r0, int64_t r1) {
       std::vector<int64_t> pos(rank);
       std::vector<size_t> k(rank);
@@ -189,6 +193,10 @@ class ResizeKernel final : public Kernel {
         if (nearest) {  // one source element per output: a gather along the last dim
           int64_t base = 0;
           for (int d = 0; d < rank - 1; ++d) base += taps[d][pos[d]].idx[0] * st[d];
+          if (last_identity) {
+            std::memcpy(out, src + base, inner * sizeof(T));
+            continue;
+          }
           const std::vector<Taps>& last = taps[rank - 1];
           for (int64_t i = 0; i < inner; ++i) out[i] = src[base + last[i].idx[0] * st[rank - 1]];
           continue;

@@ -1,4 +1,5 @@
 // Concat and Split: along one axis, data moves as contiguous blocks of (axis extent x inner) elements.
+#include <algorithm>
 #include <cstring>
 
 #include "ops/op_util.h"
@@ -14,6 +15,36 @@ void outer_inner(const Shape& s, int64_t axis, int64_t* outer, int64_t* inner) {
     if (i < axis) *outer *= s[i];
     if (i > axis) *inner *= s[i];
   }
+}
+
+// One input of a Concat: per outer index, `row` bytes that land at `offset` in the output row.
+struct Block {
+  const char* src;
+  int64_t row, offset;
+};
+
+// Every outer row of the output assembled from all blocks; rows are split between threads once
+// (one parallel region for all inputs: NHWC concatenations have many short rows).
+void copy_rows(const std::vector<Block>& blocks, char* dst, int64_t out_row, int64_t outer, const ThreadPool* pool) {
+  auto body = [&](int64_t b, int64_t e) {
+    for (int64_t o = b; o < e; ++o)
+      for (const Block& k : blocks) std::memcpy(dst + o * out_row + k.offset, k.src + o * k.row, k.row);
+  };
+  const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 15) / std::max<int64_t>(out_row, 1));
+  if (pool && outer * out_row > (int64_t(1) << 16)) pool->parallel_for(outer, grain, body);
+  else body(0, outer);
+}
+
+// The reverse: output i takes `row` bytes at `offset` of every input row.
+void split_rows(const char* src, int64_t in_row, const std::vector<char*>& dsts, const std::vector<int64_t>& rows,
+                const std::vector<int64_t>& offsets, int64_t outer, const ThreadPool* pool) {
+  auto body = [&](int64_t b, int64_t e) {
+    for (int64_t o = b; o < e; ++o)
+      for (size_t i = 0; i < dsts.size(); ++i) std::memcpy(dsts[i] + o * rows[i], src + o * in_row + offsets[i], rows[i]);
+  };
+  const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 15) / std::max<int64_t>(in_row, 1));
+  if (pool && outer * in_row > (int64_t(1) << 16)) pool->parallel_for(outer, grain, body);
+  else body(0, outer);
 }
 
 class ConcatKernel final : public Kernel {
@@ -40,22 +71,17 @@ class ConcatKernel final : public Kernel {
   }
 
   Status run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext& ctx) override {
-    const size_t es = dtype_size(out[0].dtype());
+    const int64_t es = static_cast<int64_t>(dtype_size(out[0].dtype()));
     int64_t outer, inner;
     outer_inner(out[0].shape(), axis_n_, &outer, &inner);
-    const int64_t out_row = out[0].shape()[axis_n_] * inner * static_cast<int64_t>(es);
-    char* dst = static_cast<char*>(out[0].raw());
+    std::vector<Block> blocks;
     int64_t offset = 0;
     for (const Tensor* t : in) {
-      const int64_t row = t->shape()[axis_n_] * inner * static_cast<int64_t>(es);
-      const char* src = static_cast<const char*>(t->raw());
-      auto body = [&](int64_t b, int64_t e) {
-        for (int64_t o = b; o < e; ++o) std::memcpy(dst + o * out_row + offset, src + o * row, row);
-      };
-      if (ctx.pool && row * outer > (1 << 16)) ctx.pool->parallel_for(outer, 1, body);
-      else body(0, outer);
+      const int64_t row = t->shape()[axis_n_] * inner * es;
+      blocks.push_back({static_cast<const char*>(t->raw()), row, offset});
       offset += row;
     }
+    copy_rows(blocks, static_cast<char*>(out[0].raw()), offset, outer, ctx.pool);
     return Status::OK();
   }
 
@@ -97,19 +123,21 @@ class SplitKernel final : public Kernel {
     return Status::OK();
   }
 
-  Status run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext&) override {
-    const size_t es = dtype_size(in[0]->dtype());
+  Status run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext& ctx) override {
+    const int64_t es = static_cast<int64_t>(dtype_size(in[0]->dtype()));
     int64_t outer, inner;
     outer_inner(in[0]->shape(), axis_n_, &outer, &inner);
-    const int64_t in_row = in[0]->shape()[axis_n_] * inner * static_cast<int64_t>(es);
-    const char* src = static_cast<const char*>(in[0]->raw());
+    std::vector<char*> dsts;
+    std::vector<int64_t> rows, offsets;
     int64_t offset = 0;
-    for (size_t i = 0; i < out.size(); ++i) {
-      const int64_t row = out[i].shape()[axis_n_] * inner * static_cast<int64_t>(es);
-      char* dst = static_cast<char*>(out[i].raw());
-      for (int64_t o = 0; o < outer; ++o) std::memcpy(dst + o * row, src + o * in_row + offset, row);
+    for (Tensor& t : out) {
+      const int64_t row = t.shape()[axis_n_] * inner * es;
+      dsts.push_back(static_cast<char*>(t.raw()));
+      rows.push_back(row);
+      offsets.push_back(offset);
       offset += row;
     }
+    split_rows(static_cast<const char*>(in[0]->raw()), offset, dsts, rows, offsets, outer, ctx.pool);
     return Status::OK();
   }
 
