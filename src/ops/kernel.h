@@ -61,6 +61,11 @@ class Kernel {
   // Unsqueeze, Identity). The executor then makes output 0 a view of input 0 and skips run().
   virtual bool output_is_view_of_input() const { return false; }
 
+  // Index of an input whose buffer output 0 may be written over (same byte size) when nothing reads
+  // that input afterwards, or -1. The kernel must then work with out.raw() == in[k]->raw(). Asked
+  // after prepare(): e.g. a convolution that adds a residual in place (oneDNN's sum post-op).
+  virtual int output_may_overwrite_input() const { return -1; }
+
   // A short name of the implementation for profiles ("ref", "dnnl", "avx2").
   virtual const char* impl_name() const { return "ref"; }
 };

@@ -252,6 +252,32 @@ Status Session::Impl::plan_memory_and_allocate() {
       last[root[out]] = std::max(last[root[out]], s);
     }
   }
+  // Outputs written over an input that dies at that step (a residual added in place) share its
+  // storage too. Per storage root, the last step that touches any value stored there.
+  std::vector<int> root_last(n, -1);
+  for (int v = 0; v < n; ++v)
+    if (last[v] >= 0) root_last[root[v]] = std::max(root_last[root[v]], last[v]);
+  std::vector<bool> aliased(n, false), dynamic_value(n, false);
+  for (const Step& step : steps)
+    if (step.dynamic)
+      for (ValueId out : step.outputs) dynamic_value[out] = true;
+  for (int s = 0; s < static_cast<int>(steps.size()); ++s) {
+    const Step& step = steps[s];
+    if (step.dynamic || step.view) continue;
+    const int k = step.kernel->output_may_overwrite_input();
+    if (k < 0 || k >= static_cast<int>(step.inputs.size()) || step.inputs[k] == kNoValue) continue;
+    const ValueId in = step.inputs[k], out = step.outputs[0];
+    const ValueId r = root[in];
+    const bool read_twice = std::count(step.inputs.begin(), step.inputs.end(), in) > 1;
+    if (read_twice || is_io[r] || is_io[out] || dynamic_value[r] || graph.value(r).is_constant() || root[out] != out || root_last[r] != s ||
+        graph.value(in).desc.nbytes() != graph.value(out).desc.nbytes())
+      continue;
+    root[out] = r;
+    aliased[out] = true;
+    first[r] = std::min(first[r] < 0 ? s : first[r], first[out]);
+    last[r] = std::max(last[r], last[out]);
+    root_last[r] = std::max(root_last[r], last[out]);
+  }
   std::vector<BufferRequest> requests;
   std::vector<ValueId> owners;
   for (const Step& step : steps) {
@@ -287,8 +313,15 @@ Status Session::Impl::plan_memory_and_allocate() {
       stats.io_bytes += slots[id].nbytes();
     }
   }
-  // Views last, once the storage they borrow exists (steps are in order, so chains resolve).
+  // Views and in-place outputs last, once the storage they borrow exists (steps are in order, so
+  // chains resolve).
   for (const Step& step : steps) {
+    if (!step.dynamic && !step.outputs.empty() && aliased[step.outputs[0]]) {
+      const ValueId out = step.outputs[0];
+      const Value& v = graph.value(out);
+      slots[out] = Tensor::borrow(v.desc.dtype, v.desc.shape, slots[root[out]].raw());
+      continue;
+    }
     if (!step.view) continue;
     const ValueId out = step.outputs[0];
     const Value& v = graph.value(out);

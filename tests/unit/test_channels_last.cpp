@@ -71,6 +71,39 @@ TEST(ChannelsLast, PassKeepsNhwcBetweenConvolutionsAndMatchesReference) {
   test::expect_same_outputs(**optimized, **plain, {random_tensor({1, 8, 10, 12}, rng)}, 1e-5);
 }
 
+// Residual blocks whose input `a` is read by nothing after the block: the second convolution adds
+// the residual in place (oneDNN sum post-op over a's buffer, shared by the memory planner). Two
+// blocks chained (sum before and after the activation), so that the second in-place step works on
+// storage the first one already took over.
+TEST(ChannelsLast, InPlaceResidualConvolutionsMatchReference) {
+  auto build = [] {
+    std::mt19937 rng(12);
+    test::GraphBuilder b;
+    const ValueId x = b.input("x", {1, 16, 12, 10});
+    Attributes pads;
+    pads.set("pads", Attribute::of_ints({1, 1, 1, 1}));
+    ValueId a = b.node("Conv", {x, b.constant("w1", random_tensor({32, 16, 3, 3}, rng))}, "a", pads);
+    for (int i = 0; i < 2; ++i) {
+      const std::string k = std::to_string(i);
+      const ValueId h = b.node("Relu", {b.node("Conv", {a, b.constant("w1" + k, random_tensor({32, 32, 3, 3}, rng))}, "c1" + k, pads)},
+                               "h" + k);
+      const ValueId c = b.node("Conv", {h, b.constant("w2" + k, random_tensor({32, 32, 3, 3}, rng))}, "c2" + k, pads);
+      if (i == 0) {  // ResNet: relu(conv + a), the residual summed before the activation
+        a = b.node("Relu", {b.node("Add", {c, a}, "s" + k)}, "y" + k);
+      } else {       // YOLO bottleneck: a + act(conv)
+        a = b.node("Add", {b.node("Relu", {c}, "r" + k), a}, "y" + k);
+      }
+    }
+    b.g.outputs() = {a};
+    return std::move(b.g);
+  };
+  auto fast = Session::from_graph(build());
+  auto plain = Session::from_graph(build(), test::reference_options());
+  ASSERT_TRUE(fast.ok() && plain.ok());
+  std::mt19937 rng(1);
+  test::expect_same_outputs(**fast, **plain, {random_tensor({1, 16, 12, 10}, rng)}, 1e-5);
+}
+
 // The reference kernels run NHWC through the adapter; the fast kernels natively. Both must equal
 // the plain NCHW reference on transposed data.
 TEST(ChannelsLast, KernelsUnderTheAttributeEqualNchwOnTransposedData) {

@@ -26,6 +26,8 @@ class DnnlConvKernel final : public Kernel {
         fused_(c.op_type == "FusedConv") {}
 
   const char* impl_name() const override { return use_ref_ ? "ref" : "dnnl"; }
+  // The sum post-op adds the residual where it already lies: no copy when the planner agrees.
+  int output_may_overwrite_input() const override { return !use_ref_ && sum_residual_ ? 3 : -1; }
 
   Status infer(const std::vector<KernelInput>& in, std::vector<TensorDesc>* out) override { return ref_->infer(in, out); }
 
