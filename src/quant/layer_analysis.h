@@ -47,6 +47,8 @@ class LayerAnalyzer {
   // Runs both models (and every isolated layer) on one sample; inputs in model input order.
   Status add_sample(const std::vector<Tensor>& inputs);
   int samples() const { return samples_; }
+  // The float model's inputs as planned (what add_sample expects).
+  const std::vector<IOInfo>& inputs() const { return float_->inputs(); }
   // One entry per compared layer, most damaging first (lowest isolated cosine, then accumulated).
   std::vector<LayerError> results() const;
   // The final outputs of both models compared (the figure --hybrid targets).
