@@ -33,6 +33,37 @@ Q saturate_round(double v) {
   return static_cast<Q>(std::max<double>(std::numeric_limits<Q>::min(), std::min<double>(std::numeric_limits<Q>::max(), r)));
 }
 
+// float32 division as the spec's reference and ONNX Runtime do, so ties round alike.
+template <typename Q>
+void quantize_run(const float* x, int64_t n, double scale_d, int32_t zp, Q* y) {
+  const float scale = static_cast<float>(scale_d);
+  const float lo = std::numeric_limits<Q>::min(), hi = std::numeric_limits<Q>::max(), z = static_cast<float>(zp);
+  for (int64_t i = 0; i < n; ++i) {
+    const float q = std::nearbyint(x[i] / scale) + z;
+    y[i] = static_cast<Q>(q < lo ? lo : (q > hi ? hi : q));
+  }
+}
+
+// For 8-bit x, (x - zp) is an exact small integer, so its float product with the (float32) scale
+// is the correctly rounded value, the same as computing in double and rounding once. int32 x
+// (biases) may exceed float's 24 bits: computed in double.
+template <typename X>
+void dequantize_run(const X* x, int64_t n, double scale, int32_t zp, Tensor& y, int64_t offset) {
+  if (y.dtype() == DType::kFloat32 && sizeof(X) > 1) {
+    float* out = y.data<float>() + offset;
+    for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(static_cast<double>(static_cast<int64_t>(x[i]) - zp) * scale);
+    return;
+  }
+  if (y.dtype() == DType::kFloat32) {  // the scale is float32 too (the output takes its dtype)
+    float* out = y.data<float>() + offset;
+    const float s = static_cast<float>(scale);
+    for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(static_cast<int64_t>(x[i]) - zp) * s;
+    return;
+  }
+  double* out = y.data<double>() + offset;
+  for (int64_t i = 0; i < n; ++i) out[i] = static_cast<double>(static_cast<int64_t>(x[i]) - zp) * scale;
+}
+
 class QuantizeKernel final : public Kernel {
  public:
   QuantizeKernel(bool quantize, int64_t axis) : quantize_(quantize), axis_(axis) {}
@@ -53,31 +84,45 @@ class QuantizeKernel final : public Kernel {
     return Status::OK();
   }
 
-  Status run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext&) override {
+  Status run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext& ctx) override {
     const Tensor& x = *in[0];
     const Tensor& sc = *in[1];
     const Tensor* zp = in.size() > 2 ? in[2] : nullptr;
     Tensor& y = out[0];
     const int64_t n = x.numel();
-    if (quantize_) {
-      for (int64_t i = 0; i < n; ++i) {
-        const int64_t k = ix_(i);
-        // float32 division as the spec's reference and ONNX Runtime do, so ties round alike.
-        const double q = std::nearbyint(static_cast<float>(x.at_double(i)) / static_cast<float>(sc.at_double(k))) +
-                         (zp ? zp->at_double(k) : 0.0);
-        if (y.dtype() == DType::kUInt8) y.data<uint8_t>()[i] = saturate_round<uint8_t>(q);
-        else y.data<int8_t>()[i] = saturate_round<int8_t>(q);
+    if (quantize_ && x.dtype() != DType::kFloat32) return unsupported("QuantizeLinear of " + std::string(dtype_name(x.dtype())));
+    if (!quantize_ && y.dtype() != DType::kFloat32 && y.dtype() != DType::kFloat64)
+      return unsupported("DequantizeLinear output dtype " + std::string(dtype_name(y.dtype())));
+    // Runs of elements share one scale / zero point: the whole tensor, or `inner` elements per
+    // channel. Typed loops over each run (these sit between every quantized operator).
+    const int64_t run = ix_.per_axis ? ix_.inner : n, runs = n == 0 || run == 0 ? 0 : n / run;
+    // Elements [b, b+len) sharing the scale / zero point at index k.
+    auto span = [&](int64_t b, int64_t len, int64_t k) {
+      const double scale = sc.at_double(k);
+      const int32_t z = zp ? static_cast<int32_t>(zp->at_int(k)) : 0;
+      if (quantize_) {
+        const float* xs = x.data<float>() + b;
+        if (y.dtype() == DType::kUInt8) quantize_run(xs, len, scale, z, y.data<uint8_t>() + b);
+        else quantize_run(xs, len, scale, z, y.data<int8_t>() + b);
+      } else if (x.dtype() == DType::kUInt8) {
+        dequantize_run(x.data<uint8_t>() + b, len, scale, z, y, b);
+      } else if (x.dtype() == DType::kInt8) {
+        dequantize_run(x.data<int8_t>() + b, len, scale, z, y, b);
+      } else {
+        dequantize_run(x.data<int32_t>() + b, len, scale, z, y, b);
       }
-      return Status::OK();
+    };
+    const bool parallel = ctx.pool && n > (1 << 16);
+    if (parallel && runs == 1) {  // one scale: split the tensor
+      ctx.pool->parallel_for(n, 1 << 14, [&](int64_t i0, int64_t i1) { span(i0, i1 - i0, 0); });
+    } else {
+      auto body = [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) span(r * run, run, ix_(r * run));
+      };
+      if (parallel) ctx.pool->parallel_for(runs, 1, body);
+      else body(0, runs);
     }
-    Status s;
-    EZ_DISPATCH_FLOAT(y.dtype(), T, s = unsupported("DequantizeLinear output dtype"), {
-      for (int64_t i = 0; i < n; ++i) {
-        const int64_t k = ix_(i);
-        y.data<T>()[i] = static_cast<T>((x.at_double(i) - (zp ? zp->at_double(k) : 0.0)) * sc.at_double(k));
-      }
-    });
-    return s;
+    return Status::OK();
   }
 
  private:

@@ -1,0 +1,246 @@
+// QDQ fusion: the quantize/dequantize pairs that quantizers (ONNX Runtime's, edgezoo's own) write
+// around convolutions and matrix products become the integer operators they stand for,
+//   DequantizeLinear(x_q) ─┐
+//   DequantizeLinear(w_q) ─┼─ Conv ─[Relu|Clip]─ QuantizeLinear ─▶ y_q
+//   [DequantizeLinear(b_q) | float bias] ─┘
+//     ─▶ QLinearConv(x_q, s_x, z_x, w_q, s_w, z_w, s_y, z_y, b_int32) ─▶ y_q
+// and DequantizeLinear(a_q), DequantizeLinear(b_q) ─ MatMul ─ QuantizeLinear ─▶ QLinearMatMul,
+// so that tensors stay int8 from one quantized operator to the next. The weights stay int8.
+// An activation between the operator and the QuantizeLinear is absorbed only when the output
+// range already implies its clamp (Relu with z_y at the bottom of the range, Clip whose bounds
+// lie outside the representable range within half a step). Everything else keeps running in
+// float between a DequantizeLinear and a QuantizeLinear; DequantizeLinear nodes of constants
+// left over are folded into float constants here (the session keeps them unfolded for this pass).
+#include <cmath>
+#include <limits>
+
+#include "passes/pass_util.h"
+#include "passes/passes.h"
+
+namespace ez {
+namespace {
+
+const Tensor* constant_of(const Graph& g, ValueId v) {
+  if (v == kNoValue) return nullptr;
+  const Value& val = g.value(v);
+  return val.is_constant() ? &val.constant : nullptr;
+}
+
+bool is_8bit(DType t) { return t == DType::kUInt8 || t == DType::kInt8; }
+
+// A QuantizeLinear / DequantizeLinear node's constant parameters.
+struct QdqParams {
+  ValueId data = kNoValue, scale = kNoValue, zero_point = kNoValue;
+  const Tensor* scale_t = nullptr;
+  const Tensor* zp_t = nullptr;
+  int64_t axis = 1;
+  bool per_tensor() const { return scale_t->numel() == 1; }
+  double s(int64_t i) const { return scale_t->at_double(per_tensor() ? 0 : i); }
+  int64_t z(int64_t i) const { return zp_t && zp_t->numel() ? zp_t->at_int(zp_t->numel() == 1 ? 0 : i) : 0; }
+};
+
+bool qdq_params(const Graph& g, const Node& n, const char* op, QdqParams* p) {
+  if (!n.domain.empty() || n.op_type != op || n.inputs.size() < 2) return false;
+  p->data = n.inputs[0];
+  p->scale = n.inputs[1];
+  p->zero_point = n.inputs.size() > 2 ? n.inputs[2] : kNoValue;
+  p->scale_t = constant_of(g, p->scale);
+  p->zp_t = constant_of(g, p->zero_point);
+  p->axis = n.attrs.get_int("axis", 1);
+  if (!p->scale_t || p->scale_t->dtype() != DType::kFloat32 || p->scale_t->rank() > 1) return false;
+  if (p->zero_point != kNoValue && !p->zp_t) return false;
+  return true;
+}
+
+class QdqFusion {
+ public:
+  explicit QdqFusion(Graph& g) : g_(g), readers_(value_readers(g)), producer_(g.num_values(), -1), dead_(g.nodes().size(), false) {
+    for (size_t i = 0; i < g.nodes().size(); ++i)
+      for (ValueId o : g.nodes()[i].outputs)
+        if (o != kNoValue) producer_[o] = static_cast<int>(i);
+  }
+
+  Status run() {
+    for (size_t i = 0; i < g_.nodes().size(); ++i) {
+      QdqParams yq;
+      if (dead_[i] || !qdq_params(g_, g_.nodes()[i], "QuantizeLinear", &yq) || !yq.per_tensor()) continue;
+      EZ_RETURN_IF_ERROR(try_fuse(static_cast<int>(i), yq));
+    }
+    erase_nodes(g_, dead_);
+    return fold_constant_dequantize();
+  }
+
+ private:
+  // The node producing v when v feeds only `reader` (and is no graph output), else -1.
+  int sole_producer(ValueId v, int reader) const {
+    if (v == kNoValue || producer_[v] < 0 || dead_[producer_[v]]) return -1;
+    return sole_reader(g_, readers_, v) == reader ? producer_[v] : -1;
+  }
+
+  // Dequantized input: the DequantizeLinear producing v (any number of readers).
+  bool dequantized(ValueId v, QdqParams* p) const {
+    if (v == kNoValue || producer_[v] < 0) return false;
+    return qdq_params(g_, g_.nodes()[producer_[v]], "DequantizeLinear", p) && is_8bit(g_.value(p->data).desc.dtype);
+  }
+
+  // True when Q's saturation already applies the activation's clamp (within half a step).
+  bool clamp_implied(const Node& act, const QdqParams& yq) const {
+    const DType t = yq.zp_t ? yq.zp_t->dtype() : DType::kUInt8;
+    const double qmin = t == DType::kUInt8 ? 0 : -128, qmax = t == DType::kUInt8 ? 255 : 127;
+    const double s = yq.s(0), lo = (qmin - yq.z(0)) * s, hi = (qmax - yq.z(0)) * s;
+    double a = -std::numeric_limits<double>::infinity(), b = std::numeric_limits<double>::infinity();
+    if (act.op_type == "Relu") {
+      a = 0;
+    } else if (act.op_type == "Clip") {
+      if (g_.opset < 11) {
+        a = act.attrs.get_float("min", -std::numeric_limits<float>::max());
+        b = act.attrs.get_float("max", std::numeric_limits<float>::max());
+      } else {
+        for (size_t k = 1; k < act.inputs.size() && k < 3; ++k) {
+          if (act.inputs[k] == kNoValue) continue;
+          const Tensor* c = constant_of(g_, act.inputs[k]);
+          if (!c || c->numel() != 1) return false;
+          (k == 1 ? a : b) = c->at_double(0);
+        }
+      }
+    } else {
+      return false;
+    }
+    return lo >= a - 0.5 * s && hi <= b + 0.5 * s;
+  }
+
+  Status try_fuse(int q_index, const QdqParams& yq) {
+    const int q = q_index;
+    int op = sole_producer(yq.data, q), act = -1;
+    if (op >= 0 && (g_.nodes()[op].op_type == "Relu" || g_.nodes()[op].op_type == "Clip") && g_.nodes()[op].domain.empty()) {
+      act = op;
+      op = sole_producer(g_.nodes()[act].inputs[0], act);
+      if (op < 0 || !clamp_implied(g_.nodes()[act], yq)) return Status::OK();
+    }
+    if (op < 0 || !g_.nodes()[op].domain.empty()) return Status::OK();
+    Node fused;
+    const Node& n = g_.nodes()[op];
+    if (n.op_type == "Conv") {
+      EZ_ASSIGN_OR_RETURN(bool ok, conv_node(n, yq, &fused));
+      if (!ok) return Status::OK();
+    } else if (n.op_type == "MatMul") {
+      if (!matmul_node(n, yq, &fused)) return Status::OK();
+    } else {
+      return Status::OK();
+    }
+    fused.outputs = g_.nodes()[q].outputs;
+    g_.nodes()[q] = std::move(fused);
+    dead_[op] = true;
+    if (act >= 0) dead_[act] = true;
+    return Status::OK();
+  }
+
+  Result<bool> conv_node(const Node& conv, const QdqParams& yq, Node* out) {
+    QdqParams xq, wq;
+    if (conv.inputs.size() < 2 || !dequantized(conv.inputs[0], &xq) || !xq.per_tensor() || !dequantized(conv.inputs[1], &wq))
+      return false;
+    const Tensor* w = constant_of(g_, wq.data);
+    if (!w || w->rank() < 3) return false;
+    const int64_t M = w->dim(0);
+    if (!wq.per_tensor() && (wq.scale_t->numel() != M || (wq.axis != 0 && wq.axis != -w->rank()))) return false;
+    if (wq.zp_t && wq.zp_t->dtype() != w->dtype()) return false;
+    ValueId bias = kNoValue;
+    if (conv.inputs.size() > 2 && conv.inputs[2] != kNoValue) {
+      EZ_ASSIGN_OR_RETURN(bias, int32_bias(conv.inputs[2], xq, wq, M));
+      if (bias == kNoValue) return false;
+    }
+    Node f;
+    f.name = conv.name;
+    f.op_type = "QLinearConv";
+    f.attrs = conv.attrs;
+    f.inputs = {xq.data, xq.scale, xq.zero_point, wq.data, wq.scale, wq.zero_point, yq.scale, yq.zero_point};
+    if (bias != kNoValue) f.inputs.push_back(bias);
+    *out = std::move(f);
+    return true;
+  }
+
+  // The conv bias as int32 at scale s_x*s_w[m]: from a DequantizeLinear of int32 constants or a
+  // float constant (rounded; off by at most half a step of the accumulator, far below one output
+  // step). kNoValue when the bias is neither.
+  Result<ValueId> int32_bias(ValueId b, const QdqParams& xq, const QdqParams& wq, int64_t M) {
+    std::vector<double> real(M);
+    QdqParams bq;
+    const Tensor* c = constant_of(g_, b);
+    if (c && c->dtype() == DType::kFloat32 && c->numel() == M) {
+      for (int64_t m = 0; m < M; ++m) real[m] = c->at_double(m);
+    } else if (b != kNoValue && producer_[b] >= 0 && qdq_params(g_, g_.nodes()[producer_[b]], "DequantizeLinear", &bq)) {
+      const Tensor* bi = constant_of(g_, bq.data);
+      if (!bi || bi->dtype() != DType::kInt32 || bi->numel() != M || (!bq.per_tensor() && bq.scale_t->numel() != M)) return kNoValue;
+      for (int64_t m = 0; m < M; ++m) real[m] = (bi->at_double(m) - bq.z(m)) * bq.s(m);
+    } else {
+      return kNoValue;
+    }
+    EZ_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(DType::kInt32, {M}));
+    for (int64_t m = 0; m < M; ++m) {
+      // s_x*s_w in float32, as the kernels compute it.
+      const double step = static_cast<float>(static_cast<float>(xq.s(0)) * static_cast<float>(wq.s(m)));
+      const double v = step > 0 ? std::nearbyint(real[m] / step) : 0.0;
+      if (std::fabs(v) > 2147483647.0) return kNoValue;
+      t.data<int32_t>()[m] = static_cast<int32_t>(v);
+    }
+    return add_constant_value(g_, g_.value(b).name + "/int32", std::move(t));
+  }
+
+  bool matmul_node(const Node& mm, const QdqParams& yq, Node* out) const {
+    QdqParams aq, bq;
+    if (mm.inputs.size() != 2 || !dequantized(mm.inputs[0], &aq) || !aq.per_tensor() || !dequantized(mm.inputs[1], &bq)) return false;
+    if (!bq.per_tensor()) {  // per column of a 2-D B
+      const Shape& bs = g_.value(bq.data).desc.shape;
+      if (bs.size() != 2 || (bq.axis != 1 && bq.axis != -1) || bq.scale_t->numel() != bs[1]) return false;
+    }
+    Node f;
+    f.name = mm.name;
+    f.op_type = "QLinearMatMul";
+    f.inputs = {aq.data, aq.scale, aq.zero_point, bq.data, bq.scale, bq.zero_point, yq.scale, yq.zero_point};
+    *out = std::move(f);
+    return true;
+  }
+
+  // DequantizeLinear of constants that no fusion took: float constants, as constant folding
+  // would have made them.
+  Status fold_constant_dequantize() {
+    const auto readers = value_readers(g_);
+    std::vector<bool> dead(g_.nodes().size(), false);
+    for (size_t i = 0; i < g_.nodes().size(); ++i) {
+      const Node& n = g_.nodes()[i];
+      QdqParams p;
+      if (!qdq_params(g_, n, "DequantizeLinear", &p) || !constant_of(g_, p.data) || n.outputs.size() != 1) continue;
+      const ValueId y = n.outputs[0];
+      if (readers[y].empty() && !is_graph_output(g_, y)) continue;  // dead anyway
+      const Tensor& x = *constant_of(g_, p.data);
+      if (g_.value(y).desc.dtype != DType::kFloat32) continue;
+      int64_t inner = 1, len = 1;
+      if (!p.per_tensor()) {
+        const int64_t r = x.rank(), a = p.axis < 0 ? p.axis + r : p.axis;
+        if (a < 0 || a >= r || x.dim(a) != p.scale_t->numel()) continue;  // let the kernel report it
+        len = x.dim(a);
+        for (int64_t d = a + 1; d < r; ++d) inner *= x.dim(d);
+      }
+      EZ_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(DType::kFloat32, x.shape()));
+      for (int64_t k = 0; k < x.numel(); ++k) {
+        const int64_t c = p.per_tensor() ? 0 : (k / inner) % len;
+        t.data<float>()[k] = static_cast<float>((x.at_double(k) - p.z(c)) * p.s(c));
+      }
+      g_.value(y).constant = std::move(t);
+      dead[i] = true;
+    }
+    erase_nodes(g_, dead);
+    return Status::OK();
+  }
+
+  Graph& g_;
+  std::vector<std::vector<int>> readers_;
+  std::vector<int> producer_;
+  std::vector<bool> dead_;
+};
+
+}  // namespace
+
+Status fuse_qdq(Graph& graph) { return QdqFusion(graph).run(); }
+
+}  // namespace ez
