@@ -9,11 +9,16 @@
 // An activation between the operator and the QuantizeLinear is absorbed only when the output
 // range already implies its clamp (Relu with z_y at the bottom of the range, Clip whose bounds
 // lie outside the representable range within half a step). Everything else keeps running in
-// float between a DequantizeLinear and a QuantizeLinear; DequantizeLinear nodes of constants
+// float between a DequantizeLinear and a QuantizeLinear, except a float activation right after a
+// QLinearConv, QLinearConv -> DequantizeLinear -> act -> QuantizeLinear (act: Relu, LeakyRelu,
+// Clip, Sigmoid, Tanh, HardSwish, HardSigmoid or SiLU as x*Sigmoid(x)), which the QLinearConv
+// takes in as an internal activation computed exactly as those nodes would (see
+// ops/quant/qlinear_conv.cpp): one pass over the data instead of four. DequantizeLinear nodes of constants
 // left over are folded into float constants here (the session keeps them unfolded for this pass).
 #include <cmath>
 #include <limits>
 
+#include "ops/nn/activation.h"
 #include "passes/pass_util.h"
 #include "passes/passes.h"
 
@@ -24,6 +29,13 @@ const Tensor* constant_of(const Graph& g, ValueId v) {
   if (v == kNoValue) return nullptr;
   const Value& val = g.value(v);
   return val.is_constant() ? &val.constant : nullptr;
+}
+
+Attribute float_attr(float v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kFloat;
+  a.f = v;
+  return a;
 }
 
 bool is_8bit(DType t) { return t == DType::kUInt8 || t == DType::kInt8; }
@@ -67,6 +79,7 @@ class QdqFusion {
       EZ_RETURN_IF_ERROR(try_fuse(static_cast<int>(i), yq));
     }
     erase_nodes(g_, dead_);
+    EZ_RETURN_IF_ERROR(fuse_activations());
     return fold_constant_dequantize();
   }
 
@@ -199,6 +212,101 @@ class QdqFusion {
     f.inputs = {aq.data, aq.scale, aq.zero_point, bq.data, bq.scale, bq.zero_point, yq.scale, yq.zero_point};
     *out = std::move(f);
     return true;
+  }
+
+  // Recognises a single-input float activation node (FusedConv's set).
+  bool activation_of(const Node& n, ops::ActivationSpec* a) const {
+    using ops::Activation;
+    if (!n.domain.empty() || n.inputs.empty()) return false;
+    const std::string& op = n.op_type;
+    if (op == "Relu") a->kind = Activation::kRelu;
+    else if (op == "Sigmoid") a->kind = Activation::kSigmoid;
+    else if (op == "Tanh") a->kind = Activation::kTanh;
+    else if (op == "HardSwish") a->kind = Activation::kHardSwish;
+    else if (op == "LeakyRelu") {
+      a->kind = Activation::kLeakyRelu;
+      a->alpha = n.attrs.get_float("alpha", 0.01f);
+    } else if (op == "HardSigmoid") {
+      a->kind = Activation::kHardSigmoid;
+      a->alpha = n.attrs.get_float("alpha", 0.2f);
+      a->beta = n.attrs.get_float("beta", 0.5f);
+    } else if (op == "Clip") {
+      a->kind = Activation::kClip;
+      a->alpha = -std::numeric_limits<float>::max();
+      a->beta = std::numeric_limits<float>::max();
+      if (g_.opset < 11) {
+        a->alpha = n.attrs.get_float("min", a->alpha);
+        a->beta = n.attrs.get_float("max", a->beta);
+      } else {
+        for (size_t k = 1; k < n.inputs.size() && k < 3; ++k) {
+          if (n.inputs[k] == kNoValue) continue;
+          const Tensor* c = constant_of(g_, n.inputs[k]);
+          if (!c || c->numel() != 1) return false;
+          (k == 1 ? a->alpha : a->beta) = static_cast<float>(c->at_double(0));
+        }
+      }
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  // QLinearConv -> y_q -> DequantizeLinear -> act -> QuantizeLinear: the activation moves into the
+  // QLinearConv, which then writes the QuantizeLinear's output.
+  Status fuse_activations() {
+    const auto readers = value_readers(g_);
+    std::vector<bool> dead(g_.nodes().size(), false);
+    auto sole = [&](ValueId v) { return sole_reader(g_, readers, v); };
+    for (size_t i = 0; i < g_.nodes().size(); ++i) {
+      Node& conv = g_.nodes()[i];
+      if (conv.op_type != "QLinearConv" || !conv.domain.empty() || conv.attrs.has("activation") || conv.inputs.size() < 8) continue;
+      const ValueId y = conv.outputs[0];
+      const int dq = sole(y);
+      QdqParams yq, zq;
+      if (dq < 0 || dead[dq] || !qdq_params(g_, g_.nodes()[dq], "DequantizeLinear", &yq) || yq.data != y || !yq.per_tensor())
+        continue;
+      // The activation's input scale / zero point must be the ones the QLinearConv wrote with.
+      if (yq.scale != conv.inputs[6] || yq.zero_point != conv.inputs[7]) continue;
+      const ValueId d = g_.nodes()[dq].outputs[0];
+      if (is_graph_output(g_, d)) continue;
+      ops::ActivationSpec act;
+      std::vector<int> absorbed;
+      int last = -1;
+      const auto& rd = readers[d];
+      if (rd.size() == 1 && activation_of(g_.nodes()[rd[0]], &act)) {
+        last = rd[0];
+        absorbed = {rd[0]};
+      } else if (rd.size() == 2) {  // SiLU: Sigmoid(d), Mul(d, s)
+        for (int k = 0; k < 2 && last < 0; ++k) {
+          const Node& sig = g_.nodes()[rd[k]];
+          const Node& mul = g_.nodes()[rd[1 - k]];
+          if (sig.op_type != "Sigmoid" || mul.op_type != "Mul" || !sig.domain.empty() || !mul.domain.empty()) continue;
+          const ValueId sv = sig.outputs[0];
+          if (sole(sv) != rd[1 - k]) continue;
+          if (!((mul.inputs[0] == d && mul.inputs[1] == sv) || (mul.inputs[0] == sv && mul.inputs[1] == d))) continue;
+          act.kind = ops::Activation::kSilu;
+          last = rd[1 - k];
+          absorbed = {rd[0], rd[1]};
+        }
+      }
+      if (last < 0) continue;
+      const int q = sole(g_.nodes()[last].outputs[0]);
+      if (q < 0 || !qdq_params(g_, g_.nodes()[q], "QuantizeLinear", &zq) || !zq.per_tensor()) continue;
+      bool taken = dead[q];
+      for (int k : absorbed) taken = taken || dead[k];
+      if (taken) continue;
+      ops::activation_to_attrs(act, &conv.attrs);
+      conv.attrs.set("activation_input_scale", float_attr(static_cast<float>(yq.s(0))));
+      conv.attrs.set("activation_input_zero_point", Attribute::of_int(yq.z(0)));
+      conv.attrs.set("activation_input_type", Attribute::of_int(static_cast<int64_t>(g_.value(y).desc.dtype)));
+      conv.inputs[6] = zq.scale;
+      conv.inputs[7] = zq.zero_point;
+      conv.outputs = g_.nodes()[q].outputs;
+      dead[dq] = dead[q] = true;
+      for (int k : absorbed) dead[k] = true;
+    }
+    erase_nodes(g_, dead);
+    return Status::OK();
   }
 
   // DequantizeLinear of constants that no fusion took: float constants, as constant folding

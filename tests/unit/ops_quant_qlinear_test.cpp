@@ -150,6 +150,7 @@ struct ConvCase {
   DType xt, wt, yt;
   bool per_channel, bias;
   int32_t x_zp, w_zp, y_zp;
+  std::string activation = "";  // fused by the QDQ pass: y_q (scale 0.03, zp 120, uint8) -> act -> output
 };
 
 void check_fast_conv(const ConvCase& c, bool channels_last, std::mt19937& rng) {
@@ -159,6 +160,17 @@ void check_fast_conv(const ConvCase& c, bool channels_last, std::mt19937& rng) {
   a.set("pads", Attribute::of_ints(c.pads));
   a.set("strides", Attribute::of_ints(c.strides));
   a.set("dilations", Attribute::of_ints(c.dilations));
+  if (!c.activation.empty()) {
+    Attribute name, scale;
+    name.kind = Attribute::Kind::kString;
+    name.s = c.activation;
+    scale.kind = Attribute::Kind::kFloat;
+    scale.f = 0.03f;
+    a.set("activation", name);
+    a.set("activation_input_scale", scale);
+    a.set("activation_input_zero_point", Attribute::of_int(120));
+    a.set("activation_input_type", Attribute::of_int(static_cast<int64_t>(DType::kUInt8)));
+  }
   Tensor x = random_q(c.xt, c.x, rng), w = random_q(c.wt, c.w, rng);
   if (c.wt == DType::kInt8)  // symmetric weights as quantizers write them (fit s8 after the zero point)
     for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = static_cast<int8_t>(w.data<int8_t>()[i] / 2);
@@ -218,6 +230,9 @@ TEST(QLinearConvFast, MatchesReferenceOnAwkwardShapes) {
       {{1, 4, 6, 6}, {3, 4, 2, 2}, 1, {0, 1, 1, 0}, {1, 1}, {1, 1}, U, U, S, false, true, 77, 128, 3},  // uint8 weights
       {{1, 8, 11, 9}, {6, 8, 1, 1}, 1, {0, 0, 0, 0}, {2, 2}, {1, 1}, U, S, U, true, true, 0, 0, 120},  // strided 1x1
       {{1, 16, 10, 10}, {32, 16, 3, 3}, 1, {1, 1, 1, 1}, {1, 1}, {1, 1}, U, S, U, true, true, 0, 0, 0},
+      {{1, 8, 9, 7}, {16, 8, 3, 3}, 1, {1, 1, 1, 1}, {1, 1}, {1, 1}, U, S, U, true, true, 128, 0, 10, "Silu"},
+      {{1, 8, 9, 7}, {8, 1, 3, 3}, 8, {1, 1, 1, 1}, {2, 2}, {1, 1}, U, S, S, true, true, 128, 0, -100, "Sigmoid"},
+      {{1, 8, 9, 7}, {16, 8, 1, 1}, 1, {0, 0, 0, 0}, {1, 1}, {1, 1}, U, S, U, true, true, 0, 0, 3, "Silu"},
   };
   for (size_t i = 0; i < cases.size(); ++i)
     for (bool nhwc : {false, true}) {

@@ -74,7 +74,7 @@ struct QdqBuilder : test::GraphBuilder {
 };
 
 // x -> QDQ -> Conv(3x3, int32 bias) -> Relu -> QDQ -> Conv(1x1, float bias, stride 2) -> QDQ ->
-// Sigmoid (float, no int8 kernel) -> QDQ -> depthwise Conv -> Clip(0, 6) -> QDQ(int8) -> output.
+// Sigmoid (float; taken into the QLinearConv before it) -> QDQ -> depthwise Conv -> Clip(0, 6) -> QDQ(int8) -> output.
 Graph conv_graph() {
   QdqBuilder b;
   const ValueId x = b.input("x", {1, 3, 11, 9});
@@ -139,14 +139,54 @@ TEST(FuseQdq, ConvolutionsRunAsQLinearConvWithInt8Between) {
     auto ops = op_counts((*fused)->graph());
     EXPECT_EQ(ops["QLinearConv"], 3);
     for (const char* gone : {"Conv", "FusedConv", "Relu", "Clip"}) EXPECT_EQ(ops[gone], 0) << gone;
-    // conv1 -> conv2 exchange uint8 directly; only the Sigmoid runs in float (one DQ, one Q), plus
-    // the graph's input Q and output DQ.
-    EXPECT_EQ(ops["DequantizeLinear"], 2);
-    EXPECT_EQ(ops["QuantizeLinear"], 2);
+    // The convolutions exchange uint8 directly, the Sigmoid (between DQ and Q) runs inside conv2:
+    // only the graph's input Q and output DQ remain.
+    EXPECT_EQ(ops["DequantizeLinear"], 1);
+    EXPECT_EQ(ops["QuantizeLinear"], 1);
+    EXPECT_EQ(ops["Sigmoid"], 0);
     auto simulated = Session::from_graph(conv_graph(), test::reference_options());
     ASSERT_TRUE(simulated.ok());
     std::mt19937 rng(3);
     for (int rep = 0; rep < 3; ++rep) expect_within_steps(**fused, **simulated, random_tensor({1, 3, 11, 9}, rng, -2.5f, 2.5f), 0.004);
+  }
+}
+
+// YOLOX's block: conv -> QDQ -> SiLU written as x * Sigmoid(x) -> QDQ -> conv. The SiLU runs inside
+// the first QLinearConv; a SiLU whose output is read twice (here also a graph output) stays.
+Graph silu_graph() {
+  QdqBuilder b;
+  const ValueId x = b.input("x", {1, 4, 13, 10});
+  Attributes pads;
+  pads.set("pads", Attribute::of_ints({1, 1, 1, 1}));
+  ValueId y = b.qdq(x, 0.02f, DType::kUInt8, 128);
+  y = b.node("Conv", {y, b.weights({8, 4, 3, 3}, 8, 0)}, "conv1", pads);
+  y = b.qdq(y, 0.03f, DType::kUInt8, 100);
+  const ValueId s1 = b.node("Sigmoid", {y}, "sig1");
+  y = b.node("Mul", {y, s1}, "silu1");
+  y = b.qdq(y, 0.02f, DType::kUInt8, 20);
+  y = b.node("Conv", {y, b.weights({6, 8, 1, 1}, 6, 0)}, "conv2");
+  y = b.qdq(y, 0.03f, DType::kUInt8, 110);
+  const ValueId s2 = b.node("Sigmoid", {y}, "sig2");
+  const ValueId silu2 = b.node("Mul", {s2, y}, "silu2");
+  const ValueId out = b.qdq(silu2, 0.02f, DType::kUInt8, 20);
+  b.g.outputs() = {out, silu2};
+  return std::move(b.g);
+}
+
+TEST(FuseQdq, SiluBetweenConvolutionsRunsInsideTheConvolution) {
+  for (auto kernels : {ops::KernelChoice::kFast, ops::KernelChoice::kReference}) {
+    SCOPED_TRACE(kernels == ops::KernelChoice::kFast ? "fast kernels" : "reference kernels");
+    SessionOptions o;
+    o.kernels = kernels;
+    auto fused = Session::from_graph(silu_graph(), o);
+    ASSERT_TRUE(fused.ok()) << fused.status().to_string();
+    auto ops = op_counts((*fused)->graph());
+    EXPECT_EQ(ops["QLinearConv"], 2);
+    EXPECT_EQ(ops["Sigmoid"], 1);  // conv2's SiLU: its output is also a graph output
+    auto simulated = Session::from_graph(silu_graph(), test::reference_options());
+    ASSERT_TRUE(simulated.ok());
+    std::mt19937 rng(8);
+    expect_within_steps(**fused, **simulated, random_tensor({1, 4, 13, 10}, rng, -2.5f, 2.5f), 0.02);
   }
 }
 

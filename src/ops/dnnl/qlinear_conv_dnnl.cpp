@@ -5,6 +5,8 @@
 // zero point 128 run here too. Activations are NCHW, or NHWC under the channels_last attribute.
 // oneDNN rounds float(acc + B) * multiplier (+ y_zp, as a post-op) to nearest even like the
 // reference; results agree exactly except at rounding ties (at most one quantization step).
+// A fused activation (see ops/quant/qlinear_conv.cpp) becomes post-ops that replay the unfused
+// nodes: round and clamp to y's integer range, scale to float, the activation, scale to z.
 // Anything else (non-constant weights or quantization parameters, shifted weights outside s8,
 // ranks other than 3..5) runs on the reference kernel.
 #include <omp.h>
@@ -13,6 +15,7 @@
 
 #include "ops/channels_last.h"
 #include "ops/dnnl/dnnl_common.h"
+#include "ops/nn/activation.h"
 #include "ops/nn/conv_geometry.h"
 #include "ops/op_util.h"
 #include "ops/quant/qlinear_common.h"
@@ -28,8 +31,11 @@ memory::data_type dnnl_type(DType t) { return t == DType::kUInt8 ? memory::data_
 
 class DnnlQLinearConvKernel final : public Kernel {
  public:
-  DnnlQLinearConvKernel(KernelPtr reference, const KernelConfig& c)
-      : ref_(std::move(reference)), attrs_(c.attrs), channels_last_(wants_channels_last(c.attrs)), group_(c.attrs.get_int("group", 1)) {}
+  DnnlQLinearConvKernel(KernelPtr reference, const KernelConfig& c, ActivationSpec act)
+      : ref_(std::move(reference)), attrs_(c.attrs), channels_last_(wants_channels_last(c.attrs)), group_(c.attrs.get_int("group", 1)),
+        act_(act), act_scale_(c.attrs.get_float("activation_input_scale", 1.0f)),
+        act_zp_(static_cast<int32_t>(c.attrs.get_int("activation_input_zero_point", 0))),
+        act_signed_(c.attrs.get_int("activation_input_type", static_cast<int64_t>(DType::kUInt8)) == static_cast<int64_t>(DType::kInt8)) {}
 
   const char* impl_name() const override { return use_ref_ ? "ref" : "dnnl"; }
 
@@ -69,12 +75,14 @@ class DnnlQLinearConvKernel final : public Kernel {
     scales_.assign(M, 0.0f);
     bool common = true;
     for (int64_t m = 0; m < M; ++m) {
-      scales_[m] = xq.s(0) * wq.s(m) / yq.s(0);  // float32, as the reference computes it
+      // float32, as the reference computes it; to the activation's input scale when one is fused.
+      scales_[m] = xq.s(0) * wq.s(m) / (act_.kind == Activation::kNone ? yq.s(0) : act_scale_);
       common = common && scales_[m] == scales_[0];
     }
     if (common) scales_.resize(1);
     x_zp_ = xq.z(0);
     y_zp_ = yq.z(0);
+    y_scale_ = yq.s(0);
     bias_values_.clear();
     if (const Tensor* b = param(8)) bias_values_.assign(b->data<int32_t>(), b->data<int32_t>() + M);
     const size_t S = x_.size() - 2;
@@ -82,6 +90,8 @@ class DnnlQLinearConvKernel final : public Kernel {
     EZ_ASSIGN_OR_RETURN(geom_, window_geometry(wa, Shape(x_.begin() + 2, x_.end()), "QLinearConv"));
     xt_ = dnnl_type(in[0].desc.dtype);
     yt_ = dnnl_type(out[0].dtype);
+    // oneDNN 2.6's int8 convolutions wrote zeros with more than four eltwise post-ops.
+    if (post_ops().len() > 4) return Status::OK();  // reference kernel
     use_ref_ = false;
     // oneDNN sizes a primitive's threading for the threads it sees when it is created; inside the
     // session's parallel prepare that is one, and int8 kernels so configured gave wrong results
@@ -113,6 +123,39 @@ class DnnlQLinearConvKernel final : public Kernel {
   }
 
  private:
+  dnnl::post_ops post_ops() const {
+    using A = dnnl::algorithm;
+    dnnl::post_ops ops;
+    if (act_.kind != Activation::kNone) {
+      // y_q - y_zp = clamp(round(acc * s_x*s_w/s_y), qmin - y_zp, qmax - y_zp); then float.
+      const float lo = act_signed_ ? -128.0f : 0.0f, hi = act_signed_ ? 127.0f : 255.0f;
+      ops.append_eltwise(1.0f, A::eltwise_round, 0.0f, 0.0f);
+      // Scaled to float by the clip's own scale: the int8 kernels misbehaved (all zeros) with
+      // more than four post-ops.
+      ops.append_eltwise(act_scale_, A::eltwise_clip, lo - act_zp_, hi - act_zp_);
+      const float a = act_.alpha, b = act_.beta;
+      switch (act_.kind) {
+        case Activation::kNone: break;
+        case Activation::kRelu: ops.append_eltwise(1.0f, A::eltwise_relu, 0.0f, 0.0f); break;
+        case Activation::kLeakyRelu: ops.append_eltwise(1.0f, A::eltwise_relu, a, 0.0f); break;
+        case Activation::kClip: ops.append_eltwise(1.0f, A::eltwise_clip, a, b); break;
+        case Activation::kSigmoid: ops.append_eltwise(1.0f, A::eltwise_logistic, 0.0f, 0.0f); break;
+        case Activation::kSilu: ops.append_eltwise(1.0f, A::eltwise_swish, 1.0f, 0.0f); break;
+        case Activation::kHardSwish: ops.append_eltwise(1.0f, A::eltwise_hardswish, 0.0f, 0.0f); break;
+        case Activation::kHardSigmoid:
+          ops.append_eltwise(1.0f, A::eltwise_linear, a, b);
+          ops.append_eltwise(1.0f, A::eltwise_clip, 0.0f, 1.0f);
+          break;
+        case Activation::kTanh: ops.append_eltwise(1.0f, A::eltwise_tanh, 0.0f, 0.0f); break;
+      }
+      if (act_.has_output_affine()) ops.append_eltwise(1.0f, A::eltwise_linear, act_.out_scale, act_.out_shift);
+      ops.append_eltwise(1.0f, A::eltwise_linear, 1.0f / y_scale_, static_cast<float>(y_zp_));
+    } else if (y_zp_ != 0) {  // + y_zp in float before oneDNN's final rounding and saturation
+      ops.append_eltwise(1.0f, A::eltwise_linear, 1.0f, static_cast<float>(y_zp_));
+    }
+    return ops;
+  }
+
   // Creates the primitive and packs the weights; on failure the reference kernel runs instead.
   void build() {
     built_ = true;
@@ -135,11 +178,7 @@ class DnnlQLinearConvKernel final : public Kernel {
       dnnl::primitive_attr attr;
       attr.set_output_scales(scales_.size() == 1 ? 0 : 1 << 1, scales_);
       if (x_zp_ != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
-      if (y_zp_ != 0) {  // + y_zp in float before oneDNN's final rounding and saturation
-        dnnl::post_ops ops;
-        ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, 1.0f, static_cast<float>(y_zp_));
-        attr.set_post_ops(ops);
-      }
+      attr.set_post_ops(post_ops());
       auto desc = dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
                                                   src_any, wany, bias, dst_any, strides, dil, pl, pr);
       pd_ = dnnl::convolution_forward::primitive_desc(desc, attr, engine());
@@ -198,6 +237,11 @@ class DnnlQLinearConvKernel final : public Kernel {
   std::vector<int32_t> bias_values_;
   memory::data_type xt_ = memory::data_type::u8, yt_ = memory::data_type::u8;
   int32_t x_zp_ = 0, y_zp_ = 0;
+  float y_scale_ = 1.0f;
+  ActivationSpec act_;
+  float act_scale_;
+  int32_t act_zp_;
+  bool act_signed_;
   dnnl::convolution_forward::primitive_desc pd_;
   dnnl::convolution_forward prim_;
   memory packed_w_, bias_, src_zp_mem_;
@@ -210,8 +254,9 @@ class DnnlQLinearConvKernel final : public Kernel {
 }  // namespace
 
 Result<KernelPtr> create_QLinearConv_fast(const KernelConfig& c) {
+  EZ_ASSIGN_OR_RETURN(ActivationSpec act, activation_from_attrs(c.attrs));
   EZ_ASSIGN_OR_RETURN(KernelPtr ref, create_kernel(c, KernelChoice::kReference));
-  return KernelPtr(new DnnlQLinearConvKernel(std::move(ref), c));
+  return KernelPtr(new DnnlQLinearConvKernel(std::move(ref), c, act));
 }
 
 }  // namespace ez::ops

@@ -4,9 +4,18 @@
 // Padding reads as x_zp (a zero of x - x_zp). Any spatial rank, groups, strides, dilations,
 // explicit or automatic pads (ops/nn/conv_geometry). Per image and group: im2col of x - x_zp
 // (exact in float), int32 products, requantisation per output channel.
+//
+// Internal extension written by the QDQ fusion pass (passes/fuse_qdq): a float activation that
+// sat between this convolution's output and the next QuantizeLinear,
+//   QLinearConv -> y_q -> DequantizeLinear -> act -> QuantizeLinear -> z_q,
+// runs inside the kernel. The attributes "activation"(+"_alpha"/"_beta", FusedConv's encoding),
+// "activation_input_scale", "activation_input_zero_point" and "activation_input_type" (dtype
+// code) describe y_q; inputs 6 and 7 are then z's scale and zero point. Each value is computed
+// exactly as the unfused nodes would: requantised to y, dequantised, activated, quantised to z.
 #include <algorithm>
 
 #include "ops/nn/conv_geometry.h"
+#include "ops/nn/activation.h"
 #include "ops/nn/im2col.h"
 #include "ops/quant/qlinear_common.h"
 
@@ -17,7 +26,11 @@ using namespace qlinear;
 
 class QLinearConvKernel final : public Kernel {
  public:
-  explicit QLinearConvKernel(const KernelConfig& c) : attrs_(c.attrs), group_(c.attrs.get_int("group", 1)) {}
+  explicit QLinearConvKernel(const KernelConfig& c, ActivationSpec act)
+      : attrs_(c.attrs), group_(c.attrs.get_int("group", 1)), act_(act),
+        act_scale_(c.attrs.get_float("activation_input_scale", 1.0f)),
+        act_zp_(static_cast<int32_t>(c.attrs.get_int("activation_input_zero_point", 0))),
+        act_type_(static_cast<DType>(c.attrs.get_int("activation_input_type", static_cast<int64_t>(DType::kUInt8)))) {}
 
   Status infer(const std::vector<KernelInput>& in, std::vector<TensorDesc>* out) override {
     EZ_RETURN_IF_ERROR(expect_input_count(in, 8, 9, "QLinearConv"));
@@ -39,6 +52,8 @@ class QLinearConvKernel final : public Kernel {
     }
     const DType yt = output_dtype(in, 7);
     if (!is_8bit(yt)) return invalid_model("QLinearConv: y_zero_point must be uint8 or int8");
+    if (act_.kind != Activation::kNone && (!is_8bit(act_type_) || !(act_scale_ > 0)))
+      return invalid_model("QLinearConv: bad activation_input_type / activation_input_scale");
     const size_t S = x.size() - 2;
     EZ_ASSIGN_OR_RETURN(WindowAttrs wa, WindowAttrs::from(attrs_, S, Shape(w.begin() + 2, w.end()), "QLinearConv"));
     for (size_t i = 0; i < S; ++i)
@@ -64,7 +79,7 @@ class QLinearConvKernel final : public Kernel {
     std::vector<float> mult(M);
     for (int64_t m = 0; m < M; ++m) {
       to_int32(w, m * K, K, wq.z(m), wi.data() + m * K);
-      mult[m] = xq.s(0) * wq.s(m) / yq.s(0);
+      mult[m] = xq.s(0) * wq.s(m) / (act_.kind == Activation::kNone ? yq.s(0) : act_scale_);
     }
     Tensor& y = out[0];
     const size_t ye = dtype_size(y.dtype());
@@ -85,7 +100,9 @@ class QLinearConvKernel final : public Kernel {
               const int32_t b = bias->data<int32_t>()[oc];
               for (int64_t i = 0; i < os; ++i) a[i] += b;
             }
-            requantize_row(a, os, mult[oc], yq.z(0), y.dtype(), static_cast<char*>(y.raw()) + ((n * M + oc) * os) * ye);
+            char* dst = static_cast<char*>(y.raw()) + ((n * M + oc) * os) * ye;
+            if (act_.kind == Activation::kNone) requantize_row(a, os, mult[oc], yq.z(0), y.dtype(), dst);
+            else activate_row(a, os, mult[oc], yq, y.dtype(), dst);
           }
         };
         if (ctx.pool && Mg * os * K > (1 << 16)) ctx.pool->parallel_for(Mg, 1, rows);
@@ -95,13 +112,39 @@ class QLinearConvKernel final : public Kernel {
   }
 
  private:
+  // acc -> y_q -> float -> act -> z_q, as the unfused DequantizeLinear, activation and
+  // QuantizeLinear nodes compute it.
+  void activate_row(const int32_t* acc, int64_t n, float multiplier, const QParams& zq, DType zt, void* dst) const {
+    std::vector<float> f(n);
+    for (int64_t i = 0; i < n; ++i) {
+      const int32_t q = act_type_ == DType::kUInt8 ? requantize<uint8_t>(acc[i], multiplier, act_zp_)
+                                                   : requantize<int8_t>(acc[i], multiplier, act_zp_);
+      f[i] = static_cast<float>(q - act_zp_) * act_scale_;
+    }
+    apply_activation(act_, f.data(), n);
+    const float s = zq.s(0), z = static_cast<float>(zq.z(0));
+    const float lo = zt == DType::kUInt8 ? 0.0f : -128.0f, hi = zt == DType::kUInt8 ? 255.0f : 127.0f;
+    for (int64_t i = 0; i < n; ++i) {
+      const float q = std::min(hi, std::max(lo, std::nearbyint(f[i] / s) + z));
+      if (zt == DType::kUInt8) static_cast<uint8_t*>(dst)[i] = static_cast<uint8_t>(q);
+      else static_cast<int8_t*>(dst)[i] = static_cast<int8_t>(q);
+    }
+  }
+
   Attributes attrs_;
   int64_t group_;
   WindowGeometry geom_;
+  ActivationSpec act_;
+  float act_scale_;
+  int32_t act_zp_;
+  DType act_type_;
 };
 
 }  // namespace
 
-Result<KernelPtr> create_QLinearConv(const KernelConfig& c) { return KernelPtr(new QLinearConvKernel(c)); }
+Result<KernelPtr> create_QLinearConv(const KernelConfig& c) {
+  EZ_ASSIGN_OR_RETURN(ActivationSpec act, activation_from_attrs(c.attrs));
+  return KernelPtr(new QLinearConvKernel(c, act));
+}
 
 }  // namespace ez::ops
