@@ -252,7 +252,8 @@ class QdqFusion {
   }
 
   // QLinearConv -> y_q -> DequantizeLinear -> act -> QuantizeLinear: the activation moves into the
-  // QLinearConv, which then writes the QuantizeLinear's output.
+  // QLinearConv, which then writes the QuantizeLinear's output. When y_q is only dequantized
+  // (and activated) for float readers, the QLinearConv writes that float value itself.
   Status fuse_activations() {
     const auto readers = value_readers(g_);
     std::vector<bool> dead(g_.nodes().size(), false);
@@ -268,12 +269,13 @@ class QdqFusion {
       // The activation's input scale / zero point must be the ones the QLinearConv wrote with.
       if (yq.scale != conv.inputs[6] || yq.zero_point != conv.inputs[7]) continue;
       const ValueId d = g_.nodes()[dq].outputs[0];
-      if (is_graph_output(g_, d)) continue;
       ops::ActivationSpec act;
       std::vector<int> absorbed;
       int last = -1;
       const auto& rd = readers[d];
-      if (rd.size() == 1 && activation_of(g_.nodes()[rd[0]], &act)) {
+      if (is_graph_output(g_, d)) {
+        // d itself is needed: no activation taken in
+      } else if (rd.size() == 1 && activation_of(g_.nodes()[rd[0]], &act)) {
         last = rd[0];
         absorbed = {rd[0]};
       } else if (rd.size() == 2) {  // SiLU: Sigmoid(d), Mul(d, s)
@@ -289,20 +291,26 @@ class QdqFusion {
           absorbed = {rd[0], rd[1]};
         }
       }
-      if (last < 0) continue;
-      const int q = sole(g_.nodes()[last].outputs[0]);
-      if (q < 0 || !qdq_params(g_, g_.nodes()[q], "QuantizeLinear", &zq) || !zq.per_tensor()) continue;
-      bool taken = dead[q];
+      const int q = last >= 0 ? sole(g_.nodes()[last].outputs[0]) : -1;
+      bool requantized = q >= 0 && !dead[q] && qdq_params(g_, g_.nodes()[q], "QuantizeLinear", &zq) && zq.per_tensor();
+      bool taken = false;
       for (int k : absorbed) taken = taken || dead[k];
       if (taken) continue;
-      ops::activation_to_attrs(act, &conv.attrs);
-      conv.attrs.set("activation_input_scale", float_attr(static_cast<float>(yq.s(0))));
-      conv.attrs.set("activation_input_zero_point", Attribute::of_int(yq.z(0)));
-      conv.attrs.set("activation_input_type", Attribute::of_int(static_cast<int64_t>(g_.value(y).desc.dtype)));
-      conv.inputs[6] = zq.scale;
-      conv.inputs[7] = zq.zero_point;
-      conv.outputs = g_.nodes()[q].outputs;
-      dead[dq] = dead[q] = true;
+      if (requantized) {  // -> int8 again: the QLinearConv writes z_q
+        ops::activation_to_attrs(act, &conv.attrs);
+        conv.attrs.set("activation_input_scale", float_attr(static_cast<float>(yq.s(0))));
+        conv.attrs.set("activation_input_zero_point", Attribute::of_int(yq.z(0)));
+        conv.attrs.set("activation_input_type", Attribute::of_int(static_cast<int64_t>(g_.value(y).desc.dtype)));
+        conv.inputs[6] = zq.scale;
+        conv.inputs[7] = zq.zero_point;
+        conv.outputs = g_.nodes()[q].outputs;
+        dead[q] = true;
+      } else {  // read in float: the QLinearConv writes the dequantized (and activated) value
+        if (last >= 0) ops::activation_to_attrs(act, &conv.attrs);
+        conv.attrs.set("output_float", Attribute::of_int(1));
+        conv.outputs = {last >= 0 ? g_.nodes()[last].outputs[0] : d};
+      }
+      dead[dq] = true;
       for (int k : absorbed) dead[k] = true;
     }
     erase_nodes(g_, dead);

@@ -139,9 +139,9 @@ TEST(FuseQdq, ConvolutionsRunAsQLinearConvWithInt8Between) {
     auto ops = op_counts((*fused)->graph());
     EXPECT_EQ(ops["QLinearConv"], 3);
     for (const char* gone : {"Conv", "FusedConv", "Relu", "Clip"}) EXPECT_EQ(ops[gone], 0) << gone;
-    // The convolutions exchange uint8 directly, the Sigmoid (between DQ and Q) runs inside conv2:
-    // only the graph's input Q and output DQ remain.
-    EXPECT_EQ(ops["DequantizeLinear"], 1);
+    // The convolutions exchange uint8 directly, the Sigmoid (between DQ and Q) runs inside conv2,
+    // conv3 writes the dequantized float output itself: only the graph's input Q remains.
+    EXPECT_EQ(ops["DequantizeLinear"], 0);
     EXPECT_EQ(ops["QuantizeLinear"], 1);
     EXPECT_EQ(ops["Sigmoid"], 0);
     auto simulated = Session::from_graph(conv_graph(), test::reference_options());
@@ -152,7 +152,8 @@ TEST(FuseQdq, ConvolutionsRunAsQLinearConvWithInt8Between) {
 }
 
 // YOLOX's block: conv -> QDQ -> SiLU written as x * Sigmoid(x) -> QDQ -> conv. The SiLU runs inside
-// the first QLinearConv; a SiLU whose output is read twice (here also a graph output) stays.
+// the first QLinearConv; the second SiLU's output is read in float too (a graph output), so conv2
+// writes it as float (dequantized, activated) and the QuantizeLinear stays.
 Graph silu_graph() {
   QdqBuilder b;
   const ValueId x = b.input("x", {1, 4, 13, 10});
@@ -182,7 +183,9 @@ TEST(FuseQdq, SiluBetweenConvolutionsRunsInsideTheConvolution) {
     ASSERT_TRUE(fused.ok()) << fused.status().to_string();
     auto ops = op_counts((*fused)->graph());
     EXPECT_EQ(ops["QLinearConv"], 2);
-    EXPECT_EQ(ops["Sigmoid"], 1);  // conv2's SiLU: its output is also a graph output
+    EXPECT_EQ(ops["Sigmoid"], 0);
+    EXPECT_EQ(ops["QuantizeLinear"], 2);  // the input's and the second SiLU's (then its DQ, an output)
+    EXPECT_EQ(ops["DequantizeLinear"], 1);
     auto simulated = Session::from_graph(silu_graph(), test::reference_options());
     ASSERT_TRUE(simulated.ok());
     std::mt19937 rng(8);

@@ -6,7 +6,8 @@
 // oneDNN rounds float(acc + B) * multiplier (+ y_zp, as a post-op) to nearest even like the
 // reference; results agree exactly except at rounding ties (at most one quantization step).
 // A fused activation (see ops/quant/qlinear_conv.cpp) becomes post-ops that replay the unfused
-// nodes: round and clamp to y's integer range, scale to float, the activation, scale to z.
+// nodes: round and clamp to y's integer range, scale to float, the activation, scale to z (or,
+// with output_float, a float32 destination).
 // Anything else (non-constant weights or quantization parameters, shifted weights outside s8,
 // ranks other than 3..5) runs on the reference kernel.
 #include <omp.h>
@@ -35,7 +36,8 @@ class DnnlQLinearConvKernel final : public Kernel {
       : ref_(std::move(reference)), attrs_(c.attrs), channels_last_(wants_channels_last(c.attrs)), group_(c.attrs.get_int("group", 1)),
         act_(act), act_scale_(c.attrs.get_float("activation_input_scale", 1.0f)),
         act_zp_(static_cast<int32_t>(c.attrs.get_int("activation_input_zero_point", 0))),
-        act_signed_(c.attrs.get_int("activation_input_type", static_cast<int64_t>(DType::kUInt8)) == static_cast<int64_t>(DType::kInt8)) {}
+        act_signed_(c.attrs.get_int("activation_input_type", static_cast<int64_t>(DType::kUInt8)) == static_cast<int64_t>(DType::kInt8)),
+        float_out_(c.attrs.get_int("output_float", 0) != 0) {}
 
   const char* impl_name() const override { return use_ref_ ? "ref" : "dnnl"; }
 
@@ -76,7 +78,7 @@ class DnnlQLinearConvKernel final : public Kernel {
     bool common = true;
     for (int64_t m = 0; m < M; ++m) {
       // float32, as the reference computes it; to the activation's input scale when one is fused.
-      scales_[m] = xq.s(0) * wq.s(m) / (act_.kind == Activation::kNone ? yq.s(0) : act_scale_);
+      scales_[m] = xq.s(0) * wq.s(m) / (act_.kind == Activation::kNone || float_out_ ? yq.s(0) : act_scale_);
       common = common && scales_[m] == scales_[0];
     }
     if (common) scales_.resize(1);
@@ -89,7 +91,12 @@ class DnnlQLinearConvKernel final : public Kernel {
     EZ_ASSIGN_OR_RETURN(WindowAttrs wa, WindowAttrs::from(attrs_, S, Shape(w.begin() + 2, w.end()), "QLinearConv"));
     EZ_ASSIGN_OR_RETURN(geom_, window_geometry(wa, Shape(x_.begin() + 2, x_.end()), "QLinearConv"));
     xt_ = dnnl_type(in[0].desc.dtype);
-    yt_ = dnnl_type(out[0].dtype);
+    yt_ = float_out_ ? memory::data_type::f32 : dnnl_type(out[0].dtype);
+    if (float_out_) {  // y's integer type, which the fused DequantizeLinear read
+      act_signed_ = param(7) && param(7)->dtype() == DType::kInt8;
+      act_zp_ = y_zp_;
+      act_scale_ = y_scale_;
+    }
     // oneDNN 2.6's int8 convolutions wrote zeros with more than four eltwise post-ops.
     if (post_ops().len() > 4) return Status::OK();  // reference kernel
     use_ref_ = false;
@@ -126,7 +133,7 @@ class DnnlQLinearConvKernel final : public Kernel {
   dnnl::post_ops post_ops() const {
     using A = dnnl::algorithm;
     dnnl::post_ops ops;
-    if (act_.kind != Activation::kNone) {
+    if (act_.kind != Activation::kNone || float_out_) {
       // y_q - y_zp = clamp(round(acc * s_x*s_w/s_y), qmin - y_zp, qmax - y_zp); then float.
       const float lo = act_signed_ ? -128.0f : 0.0f, hi = act_signed_ ? 127.0f : 255.0f;
       ops.append_eltwise(1.0f, A::eltwise_round, 0.0f, 0.0f);
@@ -149,7 +156,7 @@ class DnnlQLinearConvKernel final : public Kernel {
         case Activation::kTanh: ops.append_eltwise(1.0f, A::eltwise_tanh, 0.0f, 0.0f); break;
       }
       if (act_.has_output_affine()) ops.append_eltwise(1.0f, A::eltwise_linear, act_.out_scale, act_.out_shift);
-      ops.append_eltwise(1.0f, A::eltwise_linear, 1.0f / y_scale_, static_cast<float>(y_zp_));
+      if (!float_out_) ops.append_eltwise(1.0f, A::eltwise_linear, 1.0f / y_scale_, static_cast<float>(y_zp_));
     } else if (y_zp_ != 0) {  // + y_zp in float before oneDNN's final rounding and saturation
       ops.append_eltwise(1.0f, A::eltwise_linear, 1.0f, static_cast<float>(y_zp_));
     }
@@ -242,6 +249,7 @@ class DnnlQLinearConvKernel final : public Kernel {
   float act_scale_;
   int32_t act_zp_;
   bool act_signed_;
+  bool float_out_;
   dnnl::convolution_forward::primitive_desc pd_;
   dnnl::convolution_forward prim_;
   memory packed_w_, bias_, src_zp_mem_;

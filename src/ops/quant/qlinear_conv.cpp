@@ -12,6 +12,9 @@
 // "activation_input_scale", "activation_input_zero_point" and "activation_input_type" (dtype
 // code) describe y_q; inputs 6 and 7 are then z's scale and zero point. Each value is computed
 // exactly as the unfused nodes would: requantised to y, dequantised, activated, quantised to z.
+// With the internal attribute "output_float"=1 the output is instead the float32 result of
+// DequantizeLinear(y_q) [-> activation] (inputs 6 and 7 stay y's): for QLinearConv outputs that
+// the graph only uses in float.
 #include <algorithm>
 
 #include "ops/nn/conv_geometry.h"
@@ -30,7 +33,8 @@ class QLinearConvKernel final : public Kernel {
       : attrs_(c.attrs), group_(c.attrs.get_int("group", 1)), act_(act),
         act_scale_(c.attrs.get_float("activation_input_scale", 1.0f)),
         act_zp_(static_cast<int32_t>(c.attrs.get_int("activation_input_zero_point", 0))),
-        act_type_(static_cast<DType>(c.attrs.get_int("activation_input_type", static_cast<int64_t>(DType::kUInt8)))) {}
+        act_type_(static_cast<DType>(c.attrs.get_int("activation_input_type", static_cast<int64_t>(DType::kUInt8)))),
+        float_out_(c.attrs.get_int("output_float", 0) != 0) {}
 
   Status infer(const std::vector<KernelInput>& in, std::vector<TensorDesc>* out) override {
     EZ_RETURN_IF_ERROR(expect_input_count(in, 8, 9, "QLinearConv"));
@@ -52,7 +56,7 @@ class QLinearConvKernel final : public Kernel {
     }
     const DType yt = output_dtype(in, 7);
     if (!is_8bit(yt)) return invalid_model("QLinearConv: y_zero_point must be uint8 or int8");
-    if (act_.kind != Activation::kNone && (!is_8bit(act_type_) || !(act_scale_ > 0)))
+    if (act_.kind != Activation::kNone && !float_out_ && (!is_8bit(act_type_) || !(act_scale_ > 0)))
       return invalid_model("QLinearConv: bad activation_input_type / activation_input_scale");
     const size_t S = x.size() - 2;
     EZ_ASSIGN_OR_RETURN(WindowAttrs wa, WindowAttrs::from(attrs_, S, Shape(w.begin() + 2, w.end()), "QLinearConv"));
@@ -61,7 +65,8 @@ class QLinearConvKernel final : public Kernel {
     EZ_ASSIGN_OR_RETURN(geom_, window_geometry(wa, Shape(x.begin() + 2, x.end()), "QLinearConv"));
     Shape os = {x[0], w[0]};
     os.insert(os.end(), geom_.out.begin(), geom_.out.end());
-    (*out)[0] = {yt, os};
+    (*out)[0] = {float_out_ ? DType::kFloat32 : yt, os};
+    y_type_ = yt;
     return Status::OK();
   }
 
@@ -79,7 +84,7 @@ class QLinearConvKernel final : public Kernel {
     std::vector<float> mult(M);
     for (int64_t m = 0; m < M; ++m) {
       to_int32(w, m * K, K, wq.z(m), wi.data() + m * K);
-      mult[m] = xq.s(0) * wq.s(m) / (act_.kind == Activation::kNone ? yq.s(0) : act_scale_);
+      mult[m] = xq.s(0) * wq.s(m) / (act_.kind == Activation::kNone || float_out_ ? yq.s(0) : act_scale_);
     }
     Tensor& y = out[0];
     const size_t ye = dtype_size(y.dtype());
@@ -101,7 +106,8 @@ class QLinearConvKernel final : public Kernel {
               for (int64_t i = 0; i < os; ++i) a[i] += b;
             }
             char* dst = static_cast<char*>(y.raw()) + ((n * M + oc) * os) * ye;
-            if (act_.kind == Activation::kNone) requantize_row(a, os, mult[oc], yq.z(0), y.dtype(), dst);
+            if (float_out_) dequantize_row(a, os, mult[oc], yq, reinterpret_cast<float*>(dst));
+            else if (act_.kind == Activation::kNone) requantize_row(a, os, mult[oc], yq.z(0), y.dtype(), dst);
             else activate_row(a, os, mult[oc], yq, y.dtype(), dst);
           }
         };
@@ -112,6 +118,16 @@ class QLinearConvKernel final : public Kernel {
   }
 
  private:
+  // acc -> y_q -> float [-> act]
+  void dequantize_row(const int32_t* acc, int64_t n, float multiplier, const QParams& yq, float* dst) const {
+    const int32_t z = yq.z(0);
+    for (int64_t i = 0; i < n; ++i) {
+      const int32_t q = y_type_ == DType::kUInt8 ? requantize<uint8_t>(acc[i], multiplier, z) : requantize<int8_t>(acc[i], multiplier, z);
+      dst[i] = static_cast<float>(q - z) * yq.s(0);
+    }
+    apply_activation(act_, dst, n);
+  }
+
   // acc -> y_q -> float -> act -> z_q, as the unfused DequantizeLinear, activation and
   // QuantizeLinear nodes compute it.
   void activate_row(const int32_t* acc, int64_t n, float multiplier, const QParams& zq, DType zt, void* dst) const {
@@ -138,6 +154,8 @@ class QLinearConvKernel final : public Kernel {
   float act_scale_;
   int32_t act_zp_;
   DType act_type_;
+  bool float_out_;
+  DType y_type_ = DType::kUInt8;
 };
 
 }  // namespace

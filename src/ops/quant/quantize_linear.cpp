@@ -33,13 +33,25 @@ Q saturate_round(double v) {
   return static_cast<Q>(std::max<double>(std::numeric_limits<Q>::min(), std::min<double>(std::numeric_limits<Q>::max(), r)));
 }
 
-// float32 division as the spec's reference and ONNX Runtime do, so ties round alike.
+// Round half to even for |v| <= 2^22 without a libm call (std::nearbyint is one unless the
+// build targets SSE4.1): adding and subtracting 1.5*2^23 leaves the integer the FPU's default
+// rounding (to nearest, ties to even) picked, exactly as nearbyint does.
+inline float round_even(float v) {
+  constexpr float kMagic = 12582912.0f;  // 1.5 * 2^23
+  return (v + kMagic) - kMagic;
+}
+
+// float32 division as the spec's reference and ONNX Runtime do, so ties round alike. The value is
+// clamped to +-2^22 first (beyond any 8-bit range, so saturation is unchanged) for round_even.
 template <typename Q>
 void quantize_run(const float* x, int64_t n, double scale_d, int32_t zp, Q* y) {
   const float scale = static_cast<float>(scale_d);
   const float lo = std::numeric_limits<Q>::min(), hi = std::numeric_limits<Q>::max(), z = static_cast<float>(zp);
+  constexpr float kBig = 4194304.0f;  // 2^22
   for (int64_t i = 0; i < n; ++i) {
-    const float q = std::nearbyint(x[i] / scale) + z;
+    float v = x[i] / scale;
+    v = v < -kBig ? -kBig : (v > kBig ? kBig : v);  // NaN stays NaN and saturates below
+    const float q = round_even(v) + z;
     y[i] = static_cast<Q>(q < lo ? lo : (q > hi ? hi : q));
   }
 }
