@@ -80,6 +80,7 @@ class QdqFusion {
     }
     erase_nodes(g_, dead_);
     EZ_RETURN_IF_ERROR(fuse_activations());
+    EZ_RETURN_IF_ERROR(quantize_before_concat());
     return fold_constant_dequantize();
   }
 
@@ -315,6 +316,92 @@ class QdqFusion {
     }
     erase_nodes(g_, dead);
     return Status::OK();
+  }
+
+  // Concat -> QuantizeLinear (per tensor) becomes QuantizeLinear of each input -> Concat on int8,
+  // which is exactly equal (the quantization is elementwise). An input written in float by an
+  // activated QLinearConv (output_float) is then requantised by that convolution itself, so
+  // neither the float tensor nor the QuantizeLinear pass over it remains; other inputs get their
+  // own QuantizeLinear node.
+  Status quantize_before_concat() {
+    const auto readers = value_readers(g_);
+    std::vector<int> producer(g_.num_values(), -1);
+    for (size_t i = 0; i < g_.nodes().size(); ++i)
+      for (ValueId o : g_.nodes()[i].outputs)
+        if (o != kNoValue) producer[o] = static_cast<int>(i);
+    std::vector<bool> dead(g_.nodes().size(), false);
+    std::vector<std::vector<Node>> before(g_.nodes().size());  // new nodes to put before node i
+    for (size_t qi = 0; qi < g_.nodes().size(); ++qi) {
+      QdqParams zq;
+      const Node& qn = g_.nodes()[qi];
+      if (!qdq_params(g_, qn, "QuantizeLinear", &zq) || !zq.per_tensor() || qn.outputs.size() != 1) continue;
+      const int ci = producer[zq.data];
+      if (ci < 0 || dead[ci] || g_.nodes()[ci].op_type != "Concat" || !g_.nodes()[ci].domain.empty()) continue;
+      if (sole_reader(g_, readers, zq.data) != static_cast<int>(qi)) continue;
+      const DType qt = zq.zp_t ? zq.zp_t->dtype() : DType::kUInt8;
+      Node& concat = g_.nodes()[ci];
+      bool all_float = true;
+      for (ValueId in : concat.inputs) all_float = all_float && in != kNoValue && g_.value(in).desc.dtype == DType::kFloat32;
+      if (!all_float) continue;
+      for (ValueId& in : concat.inputs) {
+        const ValueId v = in;
+        const Value& val = g_.value(v);
+        Value nv;
+        nv.name = unique_name(val.name + "_q");
+        nv.desc = {qt, val.desc.shape};
+        const ValueId vq = g_.add_value(std::move(nv));
+        const int p = producer[v];
+        if (p >= 0 && !dead[p] && requantize_float_conv(g_.nodes()[p], readers, v, zq, vq, ci)) {
+          in = vq;
+          continue;
+        }
+        Node q;
+        q.name = g_.value(vq).name;
+        q.op_type = "QuantizeLinear";
+        q.inputs = {v, zq.scale, zq.zero_point};
+        q.outputs = {vq};
+        before[ci].push_back(std::move(q));
+        in = vq;
+      }
+      concat.outputs = qn.outputs;
+      dead[qi] = true;
+    }
+    std::vector<Node> out;
+    for (size_t i = 0; i < g_.nodes().size(); ++i) {
+      for (Node& n : before[i]) out.push_back(std::move(n));
+      if (!dead[i]) out.push_back(std::move(g_.nodes()[i]));
+    }
+    g_.nodes() = std::move(out);
+    return Status::OK();
+  }
+
+  // An activated QLinearConv writing float value v for the Concat alone: make it write vq, the
+  // value quantized with zq, instead (activation input = its current output quantization).
+  bool requantize_float_conv(Node& conv, const std::vector<std::vector<int>>& readers, ValueId v, const QdqParams& zq,
+                             ValueId vq, int concat) {
+    if (conv.op_type != "QLinearConv" || conv.attrs.get_int("output_float", 0) == 0 || !conv.attrs.has("activation") ||
+        conv.inputs.size() < 8 || conv.outputs[0] != v || sole_reader(g_, readers, v) != concat)
+      return false;
+    const Tensor* ys = constant_of(g_, conv.inputs[6]);
+    const Tensor* yz = conv.inputs[7] == kNoValue ? nullptr : constant_of(g_, conv.inputs[7]);
+    if (!ys || ys->numel() != 1 || (conv.inputs[7] != kNoValue && (!yz || yz->numel() != 1))) return false;
+    conv.attrs.set("activation_input_scale", float_attr(static_cast<float>(ys->at_double(0))));
+    conv.attrs.set("activation_input_zero_point", Attribute::of_int(yz ? yz->at_int(0) : 0));
+    conv.attrs.set("activation_input_type", Attribute::of_int(static_cast<int64_t>(yz ? yz->dtype() : DType::kUInt8)));
+    Attributes kept;
+    for (const auto& kv : conv.attrs.all())
+      if (kv.first != "output_float") kept.set(kv.first, kv.second);
+    conv.attrs = kept;
+    conv.inputs[6] = zq.scale;
+    conv.inputs[7] = zq.zero_point;
+    conv.outputs = {vq};
+    return true;
+  }
+
+  std::string unique_name(const std::string& base) const {
+    std::string name = base;
+    for (int k = 1; g_.find_value(name) != kNoValue; ++k) name = base + "_" + std::to_string(k);
+    return name;
   }
 
   // DequantizeLinear of constants that no fusion took: float constants, as constant folding

@@ -6,6 +6,7 @@
 // sits on a rounding tie by one step. In practice nearly every element is exact (checked too).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "ops/channels_last.h"
@@ -138,6 +139,28 @@ TEST(QLinearMatMul, BroadcastBatchesMatchPerMatrixProducts) {
       auto yij = run_op(config("QLinearMatMul", 8), KernelChoice::kReference, q(ai, bj));
       ASSERT_TRUE(yij.ok());
       for (int64_t k = 0; k < 15; ++k) EXPECT_EQ(y->data<uint8_t>()[(i * 3 + j) * 15 + k], yij->data<uint8_t>()[k]);
+    }
+}
+
+// QuantizeLinear's vectorised loop (16 values per step) against the plain formula on ties, both
+// saturation ends, huge values and a tail that is not a multiple of 16.
+TEST(QuantizeLinear, VectorLoopMatchesTheFormula) {
+  std::vector<float> x;
+  for (int k = -700; k <= 700; ++k) x.push_back(0.5f * k * 0.25f);  // every half step: ties
+  for (float v : {1e30f, -1e30f, 3e9f, -3e9f, 0.0f, -0.0f}) x.push_back(v);
+  x.push_back(0.3f);  // 1407 values
+  for (DType t : {DType::kUInt8, DType::kInt8})
+    for (int zp : {0, 3, -7, 128}) {
+      if (t == DType::kUInt8 && zp < 0) continue;
+      if (t == DType::kInt8 && zp > 127) continue;
+      const Tensor z = t == DType::kUInt8 ? u8({static_cast<uint8_t>(zp)}, {}) : s8({static_cast<int8_t>(zp)}, {});
+      auto y = run_op(config("QuantizeLinear", 3), KernelChoice::kReference, {f32(x), f32({0.25f}, {}), z});
+      ASSERT_TRUE(y.ok()) << y.status().to_string();
+      const double lo = t == DType::kUInt8 ? 0 : -128, hi = t == DType::kUInt8 ? 255 : 127;
+      for (size_t i = 0; i < x.size(); ++i) {
+        const double want = std::min(hi, std::max(lo, std::nearbyint(static_cast<double>(x[i] / 0.25f)) + zp));
+        ASSERT_EQ(y->at_int(static_cast<int64_t>(i)), static_cast<int64_t>(want)) << "x=" << x[i] << " zp=" << zp;
+      }
     }
 }
 

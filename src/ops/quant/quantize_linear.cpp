@@ -1,6 +1,11 @@
 // QuantizeLinear / DequantizeLinear (per tensor or per axis; uint8/int8/int32; round half to
 // even, saturate) and DynamicQuantizeLinear (uint8, scale and zero point from the data range).
+#include <algorithm>
 #include <cmath>
+#include <type_traits>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <limits>
 
 #include "ops/op_util.h"
@@ -42,19 +47,47 @@ inline float round_even(float v) {
 }
 
 // float32 division as the spec's reference and ONNX Runtime do, so ties round alike. The value is
-// clamped to +-2^22 first (beyond any 8-bit range, so saturation is unchanged) for round_even.
+// clamped to +-2^22 first (beyond any 8-bit range, so saturation is unchanged; NaN goes to the
+// low end) for round_even.
 template <typename Q>
-void quantize_run(const float* x, int64_t n, double scale_d, int32_t zp, Q* y) {
-  const float scale = static_cast<float>(scale_d);
+void quantize_scalar(const float* x, int64_t n, float scale, int32_t zp, Q* y) {
   const float lo = std::numeric_limits<Q>::min(), hi = std::numeric_limits<Q>::max(), z = static_cast<float>(zp);
   constexpr float kBig = 4194304.0f;  // 2^22
   for (int64_t i = 0; i < n; ++i) {
-    float v = x[i] / scale;
-    v = v < -kBig ? -kBig : (v > kBig ? kBig : v);  // NaN stays NaN and saturates below
+    const float d = x[i] / scale;
+    const float v = d > -kBig ? (d < kBig ? d : kBig) : -kBig;
     const float q = round_even(v) + z;
-    y[i] = static_cast<Q>(q < lo ? lo : (q > hi ? hi : q));
+    y[i] = static_cast<Q>(static_cast<int32_t>(q < lo ? lo : (q > hi ? hi : q)));
   }
 }
+
+// This loop runs on every activation entering a quantized region, and the compiler does not
+// vectorise the scalar form: SSE2 (every x86-64) does 16 values per step with the same result.
+// cvtps2dq rounds half to even under the default MXCSR, the int32 -> int16 -> 8-bit packs
+// saturate, and max(v, -2^22) maps NaN to -2^22 as the scalar form does.
+template <typename Q>
+void quantize_run_impl(const float* x, int64_t n, double scale_d, int32_t zp, Q* y) {
+  const float scale = static_cast<float>(scale_d);
+  int64_t i = 0;
+#ifdef __SSE2__
+  const __m128 s = _mm_set1_ps(scale), big = _mm_set1_ps(4194304.0f), nbig = _mm_set1_ps(-4194304.0f);
+  const __m128i z = _mm_set1_epi32(zp);
+  auto lane = [&](const float* p) {
+    const __m128 v = _mm_min_ps(_mm_max_ps(_mm_div_ps(_mm_loadu_ps(p), s), nbig), big);
+    return _mm_add_epi32(_mm_cvtps_epi32(v), z);
+  };
+  for (; i + 16 <= n; i += 16) {
+    const __m128i a = _mm_packs_epi32(lane(x + i), lane(x + i + 4));
+    const __m128i b = _mm_packs_epi32(lane(x + i + 8), lane(x + i + 12));
+    const __m128i r = std::is_same<Q, uint8_t>::value ? _mm_packus_epi16(a, b) : _mm_packs_epi16(a, b);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), r);
+  }
+#endif
+  quantize_scalar(x + i, n - i, scale, zp, y + i);
+}
+
+void quantize_run(const float* x, int64_t n, double scale, int32_t zp, uint8_t* y) { quantize_run_impl(x, n, scale, zp, y); }
+void quantize_run(const float* x, int64_t n, double scale, int32_t zp, int8_t* y) { quantize_run_impl(x, n, scale, zp, y); }
 
 // For 8-bit x, (x - zp) is an exact small integer, so its float product with the (float32) scale
 // is the correctly rounded value, the same as computing in double and rounding once. int32 x
