@@ -100,9 +100,10 @@ class DnnlQLinearConvKernel final : public Kernel {
     // oneDNN 2.6's int8 convolutions wrote zeros with more than four eltwise post-ops.
     if (post_ops().len() > 4) return Status::OK();  // reference kernel
     use_ref_ = false;
-    // oneDNN sizes a primitive's threading for the threads it sees when it is created; inside the
-    // session's parallel prepare that is one, and int8 kernels so configured gave wrong results
-    // when run on more threads. Build now when outside a parallel region, else at the first run.
+    // oneDNN sizes a primitive's threading for the threads it sees when it is created; inside an
+    // OpenMP parallel region that is one, and int8 kernels so configured gave wrong results when
+    // run on more threads. The session prepares on plain threads now; should a caller prepare
+    // inside a parallel region anyway, the primitive is built at the first run instead.
     if (!omp_in_parallel()) build();
     return Status::OK();
   }
