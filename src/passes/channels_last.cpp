@@ -4,8 +4,10 @@
 // oneDNN's fastest convolutions on AVX-512/AVX2 (brgconv) work on NHWC; with NCHW tensors every
 // conv reorders its input and output, which cost as much as the convolutions themselves in
 // YOLOX-nano. This pass decides a layout per value, in topological order:
-//   - Conv / FusedConv / pooling on a 4-D float input run NHWC (attribute channels_last=1);
+//   - Conv / FusedConv / pooling on a 4-D float input, QLinearConv on a 4-D int8 one, run NHWC
+//     (attribute channels_last=1);
 //   - layout-agnostic operators (elementwise, Concat, Split, Slice, Resize) follow their inputs
+//     (and per-tensor Quantize/DequantizeLinear)
 //     when at least one activation input is already NHWC and every other input can follow: a
 //     constant is permuted once here, attributes and axis inputs are remapped;
 //   - everything else (Reshape, Transpose, MatMul, Softmax, graph outputs...) reads NCHW.
@@ -34,8 +36,8 @@ int64_t nhwc_axis(int64_t a) {
 }
 
 const std::set<std::string>& spatial_ops() {
-  static const std::set<std::string> s = {"Conv", "FusedConv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool",
-                                          "GlobalMaxPool"};
+  static const std::set<std::string> s = {"Conv",        "FusedConv",         "ConvTranspose", "MaxPool",
+                                          "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "QLinearConv"};
   return s;
 }
 
@@ -52,6 +54,19 @@ const std::set<std::string>& elementwise_ops() {
 
 bool is_4d_float(const Value& v) {
   return v.desc.dtype == DType::kFloat32 && v.desc.shape.size() == 4 && shape_is_static(v.desc.shape);
+}
+
+// QLinearConv's activations are uint8 / int8.
+bool is_4d_input_of(const std::string& op, const Value& v) {
+  if (op != "QLinearConv") return is_4d_float(v);
+  return (v.desc.dtype == DType::kUInt8 || v.desc.dtype == DType::kInt8) && v.desc.shape.size() == 4 &&
+         shape_is_static(v.desc.shape);
+}
+
+// Quantize/DequantizeLinear are elementwise when their scale is one value (per tensor).
+bool is_per_tensor_qdq(const Graph& g, const Node& n) {
+  if (n.op_type != "QuantizeLinear" && n.op_type != "DequantizeLinear") return false;
+  return n.inputs.size() >= 2 && n.inputs[1] != kNoValue && shape_numel(g.value(n.inputs[1]).desc.shape) == 1;
 }
 
 class LayoutPass {
@@ -83,7 +98,7 @@ class LayoutPass {
     if (!node.domain.empty() || node.inputs.empty() || node.inputs[0] == kNoValue) return false;
     const Value& x = g_.value(node.inputs[0]);
     if (spatial_ops().count(node.op_type)) {
-      if (node.outputs.size() != 1 || !is_4d_float(x)) return false;
+      if (node.outputs.size() != 1 || !is_4d_input_of(node.op_type, x)) return false;
       return !x.is_constant();
     }
     bool any_nhwc = false;
@@ -92,7 +107,7 @@ class LayoutPass {
     if (!any_nhwc) return false;
     for (ValueId out : node.outputs)
       if (g_.value(out).desc.shape.size() != 4) return false;
-    if (elementwise_ops().count(node.op_type)) {
+    if (elementwise_ops().count(node.op_type) || is_per_tensor_qdq(g_, node)) {
       for (ValueId in : node.inputs) {
         if (in == kNoValue) continue;
         const Value& v = g_.value(in);

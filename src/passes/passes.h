@@ -10,6 +10,9 @@ Status remove_identity_nodes(Graph& graph);
 // Conv/ConvTranspose + BatchNormalization and per-channel constant Mul/Div/Add/Sub (constant
 // parameters) -> folded into the weights and bias.
 Status fold_conv_affine(Graph& graph);
+// DequantizeLinear -> Conv/MatMul [-> Relu/Clip] -> QuantizeLinear -> QLinearConv/QLinearMatMul
+// (int8 weights kept); DequantizeLinear of constants left over -> float constants.
+Status fuse_qdq(Graph& graph);
 // x * Clip(x + 3, 0, 6) / 6 -> HardSwish(x).
 Status fuse_hardswish(Graph& graph);
 // FusedConv with an activation + scalar Mul/Add -> the FusedConv's output_scale/output_shift.

@@ -171,7 +171,10 @@ Status Session::Impl::plan_steps(bool shapes_only) {
       const Value& v = graph.value(node.inputs[0]);
       slots[node.inputs[0]] = Tensor::borrow(v.desc.dtype, v.desc.shape, nullptr);  // no data is read
     }
-    if (!step.dynamic && (all_constant || shape_only)) {
+    // Before the passes, DequantizeLinear of a constant (int8 weights, int32 biases) stays a node so
+    // that the QDQ fusion still sees the integer data; whatever it leaves is folded afterwards.
+    const bool keep_for_passes = shapes_only && node.op_type == "DequantizeLinear";
+    if (!step.dynamic && (all_constant || shape_only) && !keep_for_passes) {
       // Constant folding: compute once now; the result becomes a constant like an initializer.
       std::vector<Tensor> outs(node.outputs.size());
       std::vector<const Tensor*> ins(node.inputs.size(), nullptr);

@@ -1,0 +1,271 @@
+// QLinearConv through oneDNN's int8 convolution: u8/s8 activations, s8 weights packed once,
+// int32 bias, per-channel output scales s_x*s_w[m]/s_y and the activation zero points as oneDNN
+// zero-point attributes (padding then reads as x_zp, as ONNX requires). Weights with a zero
+// point are shifted into s8 (w - w_zp) when every shifted value fits, so uint8 weights with
+// zero point 128 run here too. Activations are NCHW, or NHWC under the channels_last attribute.
+// oneDNN rounds float(acc + B) * multiplier (+ y_zp, as a post-op) to nearest even like the
+// reference; results agree exactly except at rounding ties (at most one quantization step).
+// A fused activation (see ops/quant/qlinear_conv.cpp) becomes post-ops that replay the unfused
+// nodes: round and clamp to y's integer range, scale to float, the activation, scale to z (or,
+// with output_float, a float32 destination).
+// Anything else (non-constant weights or quantization parameters, shifted weights outside s8,
+// ranks other than 3..5) runs on the reference kernel.
+#include <omp.h>
+
+#include <cmath>
+
+#include "ops/channels_last.h"
+#include "ops/dnnl/dnnl_common.h"
+#include "ops/nn/activation.h"
+#include "ops/nn/conv_geometry.h"
+#include "ops/op_util.h"
+#include "ops/quant/qlinear_common.h"
+#include "ops/registry.h"
+
+namespace ez::ops {
+namespace {
+
+using dnnl::memory;
+using namespace dnnl_util;
+
+memory::data_type dnnl_type(DType t) { return t == DType::kUInt8 ? memory::data_type::u8 : memory::data_type::s8; }
+
+class DnnlQLinearConvKernel final : public Kernel {
+ public:
+  DnnlQLinearConvKernel(KernelPtr reference, const KernelConfig& c, ActivationSpec act)
+      : ref_(std::move(reference)), attrs_(c.attrs), channels_last_(wants_channels_last(c.attrs)), group_(c.attrs.get_int("group", 1)),
+        act_(act), act_scale_(c.attrs.get_float("activation_input_scale", 1.0f)),
+        act_zp_(static_cast<int32_t>(c.attrs.get_int("activation_input_zero_point", 0))),
+        act_signed_(c.attrs.get_int("activation_input_type", static_cast<int64_t>(DType::kUInt8)) == static_cast<int64_t>(DType::kInt8)),
+        float_out_(c.attrs.get_int("output_float", 0) != 0) {}
+
+  const char* impl_name() const override { return use_ref_ ? "ref" : "dnnl"; }
+
+  Status infer(const std::vector<KernelInput>& in, std::vector<TensorDesc>* out) override { return ref_->infer(in, out); }
+
+  Status prepare(const std::vector<KernelInput>& in) override {
+    use_ref_ = true;
+    built_ = false;
+    EZ_RETURN_IF_ERROR(ref_->prepare(in));
+    std::vector<TensorDesc> out(1);
+    EZ_RETURN_IF_ERROR(ref_->infer(in, &out));
+    const size_t rank = in[0].desc.shape.size();
+    bool constants = rank >= 3 && rank <= 5;
+    for (size_t i = 1; i < in.size() && constants; ++i)
+      if (in[i].present() && !in[i].value) constants = false;
+    if (!constants) return Status::OK();
+    x_ = channels_last_ ? nhwc_to_nchw(in[0].desc.shape) : in[0].desc.shape;
+    y_ = channels_last_ ? nhwc_to_nchw(out[0].shape) : out[0].shape;
+    const Shape& w = in[3].desc.shape;
+    const int64_t M = w[0];
+    auto param = [&](size_t i) -> const Tensor* { return i < in.size() && in[i].present() ? in[i].value : nullptr; };
+    EZ_ASSIGN_OR_RETURN(qlinear::QParams xq, qlinear::read_qparams(*param(1), param(2), 1, "QLinearConv: x"));
+    EZ_ASSIGN_OR_RETURN(qlinear::QParams wq, qlinear::read_qparams(*param(4), param(5), M, "QLinearConv: w"));
+    EZ_ASSIGN_OR_RETURN(qlinear::QParams yq, qlinear::read_qparams(*param(6), param(7), 1, "QLinearConv: y"));
+    // Weights minus their zero point must fit s8.
+    const Tensor& wt = *in[3].value;
+    const int64_t K = wt.numel() / M;
+    EZ_ASSIGN_OR_RETURN(w_s8_, Tensor::allocate(DType::kInt8, w));
+    std::vector<int32_t> row(K);
+    for (int64_t m = 0; m < M; ++m) {
+      qlinear::to_int32(wt, m * K, K, wq.z(m), row.data());
+      for (int64_t k = 0; k < K; ++k) {
+        if (row[k] < -128 || row[k] > 127) return Status::OK();  // reference kernel
+        w_s8_.data<int8_t>()[m * K + k] = static_cast<int8_t>(row[k]);
+      }
+    }
+    scales_.assign(M, 0.0f);
+    bool common = true;
+    for (int64_t m = 0; m < M; ++m) {
+      // float32, as the reference computes it; to the activation's input scale when one is fused.
+      scales_[m] = xq.s(0) * wq.s(m) / (act_.kind == Activation::kNone || float_out_ ? yq.s(0) : act_scale_);
+      common = common && scales_[m] == scales_[0];
+    }
+    if (common) scales_.resize(1);
+    x_zp_ = xq.z(0);
+    y_zp_ = yq.z(0);
+    y_scale_ = yq.s(0);
+    bias_values_.clear();
+    if (const Tensor* b = param(8)) bias_values_.assign(b->data<int32_t>(), b->data<int32_t>() + M);
+    const size_t S = x_.size() - 2;
+    EZ_ASSIGN_OR_RETURN(WindowAttrs wa, WindowAttrs::from(attrs_, S, Shape(w.begin() + 2, w.end()), "QLinearConv"));
+    EZ_ASSIGN_OR_RETURN(geom_, window_geometry(wa, Shape(x_.begin() + 2, x_.end()), "QLinearConv"));
+    xt_ = dnnl_type(in[0].desc.dtype);
+    yt_ = float_out_ ? memory::data_type::f32 : dnnl_type(out[0].dtype);
+    if (float_out_) {  // y's integer type, which the fused DequantizeLinear read
+      act_signed_ = param(7) && param(7)->dtype() == DType::kInt8;
+      act_zp_ = y_zp_;
+      act_scale_ = y_scale_;
+    }
+    // oneDNN 2.6's int8 convolutions wrote zeros with more than four eltwise post-ops.
+    if (post_ops().len() > 4) return Status::OK();  // reference kernel
+    use_ref_ = false;
+    // oneDNN sizes a primitive's threading for the threads it sees when it is created; inside an
+    // OpenMP parallel region that is one, and int8 kernels so configured gave wrong results when
+    // run on more threads. The session prepares on plain threads now; should a caller prepare
+    // inside a parallel region anyway, the primitive is built at the first run instead.
+    if (!omp_in_parallel()) build();
+    return Status::OK();
+  }
+
+  Status run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext& ctx) override {
+    if (!use_ref_ && !built_) build();
+    if (use_ref_) return ref_->run(in, out, ctx);
+    return guard("QLinearConv", [&] {
+      dnnl::stream stream(engine());
+      memory user_src(user_src_desc_, engine(), const_cast<void*>(in[0]->raw()));
+      memory user_dst(user_dst_desc_, engine(), out[0].raw());
+      memory src = user_src, dst = user_dst;
+      if (src_reorder_) {
+        to_src_.execute(stream, user_src, src_buf_);
+        src = src_buf_;
+      }
+      if (dst_reorder_) dst = dst_buf_;
+      std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, packed_w_}, {DNNL_ARG_DST, dst}};
+      if (!bias_values_.empty()) args[DNNL_ARG_BIAS] = bias_;
+      if (x_zp_ != 0) args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = src_zp_mem_;
+      prim_.execute(stream, args);
+      if (dst_reorder_) from_dst_.execute(stream, dst_buf_, user_dst);
+      stream.wait();
+    });
+  }
+
+ private:
+  dnnl::post_ops post_ops() const {
+    using A = dnnl::algorithm;
+    dnnl::post_ops ops;
+    if (act_.kind != Activation::kNone || float_out_) {
+      // y_q - y_zp = clamp(round(acc * s_x*s_w/s_y), qmin - y_zp, qmax - y_zp); then float.
+      const float lo = act_signed_ ? -128.0f : 0.0f, hi = act_signed_ ? 127.0f : 255.0f;
+      ops.append_eltwise(1.0f, A::eltwise_round, 0.0f, 0.0f);
+      // Scaled to float by the clip's own scale: the int8 kernels misbehaved (all zeros) with
+      // more than four post-ops.
+      ops.append_eltwise(act_scale_, A::eltwise_clip, lo - act_zp_, hi - act_zp_);
+      const float a = act_.alpha, b = act_.beta;
+      switch (act_.kind) {
+        case Activation::kNone: break;
+        case Activation::kRelu: ops.append_eltwise(1.0f, A::eltwise_relu, 0.0f, 0.0f); break;
+        case Activation::kLeakyRelu: ops.append_eltwise(1.0f, A::eltwise_relu, a, 0.0f); break;
+        case Activation::kClip: ops.append_eltwise(1.0f, A::eltwise_clip, a, b); break;
+        case Activation::kSigmoid: ops.append_eltwise(1.0f, A::eltwise_logistic, 0.0f, 0.0f); break;
+        case Activation::kSilu: ops.append_eltwise(1.0f, A::eltwise_swish, 1.0f, 0.0f); break;
+        case Activation::kHardSwish: ops.append_eltwise(1.0f, A::eltwise_hardswish, 0.0f, 0.0f); break;
+        case Activation::kHardSigmoid:
+          ops.append_eltwise(1.0f, A::eltwise_linear, a, b);
+          ops.append_eltwise(1.0f, A::eltwise_clip, 0.0f, 1.0f);
+          break;
+        case Activation::kTanh: ops.append_eltwise(1.0f, A::eltwise_tanh, 0.0f, 0.0f); break;
+      }
+      if (act_.has_output_affine()) ops.append_eltwise(1.0f, A::eltwise_linear, act_.out_scale, act_.out_shift);
+      if (!float_out_) ops.append_eltwise(1.0f, A::eltwise_linear, 1.0f / y_scale_, static_cast<float>(y_zp_));
+    } else if (y_zp_ != 0) {  // + y_zp in float before oneDNN's final rounding and saturation
+      ops.append_eltwise(1.0f, A::eltwise_linear, 1.0f, static_cast<float>(y_zp_));
+    }
+    return ops;
+  }
+
+  // Creates the primitive and packs the weights; on failure the reference kernel runs instead.
+  void build() {
+    built_ = true;
+    const Shape& w = w_s8_.shape();
+    const int64_t M = w[0];
+    const WindowGeometry& g = geom_;
+    Status s = guard("QLinearConv", [&] {
+      memory::dims strides(g.strides.begin(), g.strides.end()), dil, pl(g.pad_begin.begin(), g.pad_begin.end()),
+          pr(g.pad_end.begin(), g.pad_end.end());
+      for (int64_t d : g.dilations) dil.push_back(d - 1);  // oneDNN counts the gaps
+      Shape wdims;  // grouped weights: [G, O/G, I/G, k...]
+      if (group_ > 1) wdims = {group_, M / group_, w[1]};
+      else wdims = {M, w[1]};
+      wdims.insert(wdims.end(), w.begin() + 2, w.end());
+      const memory::desc src_any(memory::dims(x_.begin(), x_.end()), xt_, memory::format_tag::any);
+      const memory::desc dst_any(memory::dims(y_.begin(), y_.end()), yt_, memory::format_tag::any);
+      const memory::desc wany(memory::dims(wdims.begin(), wdims.end()), memory::data_type::s8, memory::format_tag::any);
+      const bool has_bias = !bias_values_.empty();
+      const memory::desc bias = has_bias ? memory::desc({M}, memory::data_type::s32, memory::format_tag::a) : memory::desc();
+      dnnl::primitive_attr attr;
+      attr.set_output_scales(scales_.size() == 1 ? 0 : 1 << 1, scales_);
+      if (x_zp_ != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
+      attr.set_post_ops(post_ops());
+      auto desc = dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                                  src_any, wany, bias, dst_any, strides, dil, pl, pr);
+      pd_ = dnnl::convolution_forward::primitive_desc(desc, attr, engine());
+      prim_ = dnnl::convolution_forward(pd_);
+      user_src_desc_ = user_desc(x_, xt_);
+      user_dst_desc_ = user_desc(y_, yt_);
+      src_reorder_ = pd_.src_desc() != user_src_desc_;
+      dst_reorder_ = pd_.dst_desc() != user_dst_desc_;
+      if (src_reorder_) {
+        src_buf_ = memory(pd_.src_desc(), engine());
+        to_src_ = dnnl::reorder(memory(user_src_desc_, engine(), nullptr), src_buf_);
+      }
+      if (dst_reorder_) {
+        dst_buf_ = memory(pd_.dst_desc(), engine());
+        from_dst_ = dnnl::reorder(dst_buf_, memory(user_dst_desc_, engine(), nullptr));
+      }
+      // Weights packed once (the reorder adds the s8-source compensation oneDNN needs).
+      memory user_w(typed_plain_desc(wdims, memory::data_type::s8), engine(), w_s8_.raw());
+      packed_w_ = memory(pd_.weights_desc(), engine());
+      dnnl::stream stream(engine());
+      dnnl::reorder(user_w, packed_w_).execute(stream, user_w, packed_w_);
+      if (has_bias) {
+        bias_ = memory(pd_.bias_desc(), engine());
+        std::copy(bias_values_.begin(), bias_values_.end(), static_cast<int32_t*>(bias_.get_data_handle()));
+      }
+      src_zp_mem_ = memory({{1}, memory::data_type::s32, memory::format_tag::x}, engine());
+      *static_cast<int32_t*>(src_zp_mem_.get_data_handle()) = x_zp_;
+      stream.wait();
+    });
+    w_s8_ = Tensor();  // packed now
+    use_ref_ = !s.ok();  // oneDNN declined this configuration
+  }
+
+ private:
+  static memory::desc typed_plain_desc(const Shape& s, memory::data_type t) {
+    memory::dims dims(s.begin(), s.end()), strides(s.size(), 1);
+    for (int i = static_cast<int>(s.size()) - 2; i >= 0; --i) strides[i] = strides[i + 1] * s[i + 1];
+    return memory::desc(dims, t, strides);
+  }
+
+  memory::desc user_desc(const Shape& nchw, memory::data_type t) const {
+    if (channels_last_) return memory::desc(memory::dims(nchw.begin(), nchw.end()), t, memory::format_tag::nhwc);
+    return typed_plain_desc(nchw, t);
+  }
+
+  KernelPtr ref_;  // shape logic and fallback
+  Attributes attrs_;
+  bool channels_last_;
+  int64_t group_;
+  bool use_ref_ = true, built_ = false;
+  // What build() needs, gathered by prepare().
+  Shape x_, y_;  // logical NCHW
+  WindowGeometry geom_;
+  Tensor w_s8_;  // weights minus their zero point, until packed
+  std::vector<float> scales_;
+  std::vector<int32_t> bias_values_;
+  memory::data_type xt_ = memory::data_type::u8, yt_ = memory::data_type::u8;
+  int32_t x_zp_ = 0, y_zp_ = 0;
+  float y_scale_ = 1.0f;
+  ActivationSpec act_;
+  float act_scale_;
+  int32_t act_zp_;
+  bool act_signed_;
+  bool float_out_;
+  dnnl::convolution_forward::primitive_desc pd_;
+  dnnl::convolution_forward prim_;
+  memory packed_w_, bias_, src_zp_mem_;
+  bool src_reorder_ = false, dst_reorder_ = false;
+  memory::desc user_src_desc_, user_dst_desc_;
+  memory src_buf_, dst_buf_;
+  dnnl::reorder to_src_, from_dst_;
+};
+
+}  // namespace
+
+Result<KernelPtr> create_QLinearConv_fast(const KernelConfig& c) {
+  EZ_ASSIGN_OR_RETURN(ActivationSpec act, activation_from_attrs(c.attrs));
+  EZ_ASSIGN_OR_RETURN(KernelPtr ref, create_kernel(c, KernelChoice::kReference));
+  return KernelPtr(new DnnlQLinearConvKernel(std::move(ref), c, act));
+}
+
+}  // namespace ez::ops

@@ -1,0 +1,168 @@
+// QLinearConv (reference): uint8/int8 X and W with zero points, per-tensor or per-output-channel
+// weight scale and zero point, optional int32 bias (scale s_x*s_w), requantised to y's dtype:
+//   y = saturate(round((sum (x - x_zp)(w - w_zp) + B) * s_x*s_w[m]/s_y) + y_zp).
+// Padding reads as x_zp (a zero of x - x_zp). Any spatial rank, groups, strides, dilations,
+// explicit or automatic pads (ops/nn/conv_geometry). Per image and group: im2col of x - x_zp
+// (exact in float), int32 products, requantisation per output channel.
+//
+// Internal extension written by the QDQ fusion pass (passes/fuse_qdq): a float activation that
+// sat between this convolution's output and the next QuantizeLinear,
+//   QLinearConv -> y_q -> DequantizeLinear -> act -> QuantizeLinear -> z_q,
+// runs inside the kernel. The attributes "activation"(+"_alpha"/"_beta", FusedConv's encoding),
+// "activation_input_scale", "activation_input_zero_point" and "activation_input_type" (dtype
+// code) describe y_q; inputs 6 and 7 are then z's scale and zero point. Each value is computed
+// exactly as the unfused nodes would: requantised to y, dequantised, activated, quantised to z.
+// With the internal attribute "output_float"=1 the output is instead the float32 result of
+// DequantizeLinear(y_q) [-> activation] (inputs 6 and 7 stay y's): for QLinearConv outputs that
+// the graph only uses in float.
+#include <algorithm>
+
+#include "ops/nn/conv_geometry.h"
+#include "ops/nn/activation.h"
+#include "ops/nn/im2col.h"
+#include "ops/quant/qlinear_common.h"
+
+namespace ez::ops {
+namespace {
+
+using namespace qlinear;
+
+class QLinearConvKernel final : public Kernel {
+ public:
+  explicit QLinearConvKernel(const KernelConfig& c, ActivationSpec act)
+      : attrs_(c.attrs), group_(c.attrs.get_int("group", 1)), act_(act),
+        act_scale_(c.attrs.get_float("activation_input_scale", 1.0f)),
+        act_zp_(static_cast<int32_t>(c.attrs.get_int("activation_input_zero_point", 0))),
+        act_type_(static_cast<DType>(c.attrs.get_int("activation_input_type", static_cast<int64_t>(DType::kUInt8)))),
+        float_out_(c.attrs.get_int("output_float", 0) != 0) {}
+
+  Status infer(const std::vector<KernelInput>& in, std::vector<TensorDesc>* out) override {
+    EZ_RETURN_IF_ERROR(expect_input_count(in, 8, 9, "QLinearConv"));
+    EZ_RETURN_IF_ERROR(expect_dtype(in[0], {DType::kUInt8, DType::kInt8}, "QLinearConv", "x"));
+    EZ_RETURN_IF_ERROR(expect_dtype(in[3], {DType::kUInt8, DType::kInt8}, "QLinearConv", "w"));
+    for (size_t i : {1, 4, 6}) EZ_RETURN_IF_ERROR(expect_dtype(in[i], {DType::kFloat32}, "QLinearConv", "scale"));
+    const Shape& x = in[0].desc.shape;
+    const Shape& w = in[3].desc.shape;
+    if (x.size() < 3 || w.size() != x.size())
+      return invalid_model("QLinearConv: x " + shape_to_string(x) + " and w " + shape_to_string(w) + " ranks do not fit");
+    if (group_ <= 0 || x[1] % group_ || w[0] % group_ || x[1] / group_ != w[1])
+      return invalid_model("QLinearConv: x " + shape_to_string(x) + " and w " + shape_to_string(w) + " do not fit (group " +
+                           std::to_string(group_) + ")");
+    if (in.size() > 8 && in[8].present()) {
+      EZ_RETURN_IF_ERROR(expect_dtype(in[8], {DType::kInt32}, "QLinearConv", "B"));
+      if (in[8].desc.shape.size() != 1 || in[8].desc.shape[0] != w[0])
+        return invalid_model("QLinearConv: bias shape " + shape_to_string(in[8].desc.shape) + " does not match " +
+                             std::to_string(w[0]) + " output channels");
+    }
+    const DType yt = output_dtype(in, 7);
+    if (!is_8bit(yt)) return invalid_model("QLinearConv: y_zero_point must be uint8 or int8");
+    if (act_.kind != Activation::kNone && !float_out_ && (!is_8bit(act_type_) || !(act_scale_ > 0)))
+      return invalid_model("QLinearConv: bad activation_input_type / activation_input_scale");
+    const size_t S = x.size() - 2;
+    EZ_ASSIGN_OR_RETURN(WindowAttrs wa, WindowAttrs::from(attrs_, S, Shape(w.begin() + 2, w.end()), "QLinearConv"));
+    for (size_t i = 0; i < S; ++i)
+      if (wa.kernel[i] != w[i + 2]) return invalid_model("QLinearConv: kernel_shape does not match w " + shape_to_string(w));
+    EZ_ASSIGN_OR_RETURN(geom_, window_geometry(wa, Shape(x.begin() + 2, x.end()), "QLinearConv"));
+    Shape os = {x[0], w[0]};
+    os.insert(os.end(), geom_.out.begin(), geom_.out.end());
+    (*out)[0] = {float_out_ ? DType::kFloat32 : yt, os};
+    y_type_ = yt;
+    return Status::OK();
+  }
+
+  Status run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext& ctx) override {
+    const Tensor& x = *in[0];
+    const Tensor& w = *in[3];
+    const Tensor* bias = in.size() > 8 ? in[8] : nullptr;
+    const int64_t N = x.dim(0), C = x.dim(1), M = w.dim(0), Cg = C / group_, Mg = M / group_;
+    const int64_t is = geom_.in_size(), os = geom_.out_size(), K = Cg * geom_.kernel_size();
+    EZ_ASSIGN_OR_RETURN(QParams xq, read_qparams(*in[1], in[2], 1, "QLinearConv: x"));
+    EZ_ASSIGN_OR_RETURN(QParams wq, read_qparams(*in[4], in[5], M, "QLinearConv: w"));
+    EZ_ASSIGN_OR_RETURN(QParams yq, read_qparams(*in[6], in[7], 1, "QLinearConv: y"));
+    // Weights minus their zero point, and the per-channel requantisation multipliers.
+    std::vector<int32_t> wi(M * K);
+    std::vector<float> mult(M);
+    for (int64_t m = 0; m < M; ++m) {
+      to_int32(w, m * K, K, wq.z(m), wi.data() + m * K);
+      mult[m] = xq.s(0) * wq.s(m) / (act_.kind == Activation::kNone || float_out_ ? yq.s(0) : act_scale_);
+    }
+    Tensor& y = out[0];
+    const size_t ye = dtype_size(y.dtype());
+    std::vector<float> xf(Cg * is), colf(K * os);
+    std::vector<int32_t> col(K * os), xi(Cg * is), acc(Mg * os);
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t g = 0; g < group_; ++g) {
+        to_int32(x, (n * C + g * Cg) * is, Cg * is, xq.z(0), xi.data());
+        std::copy(xi.begin(), xi.end(), xf.begin());  // |x - x_zp| <= 255: exact in float
+        im2col(xf.data(), Cg, geom_, colf.data());
+        std::copy(colf.begin(), colf.end(), col.begin());
+        auto rows = [&](int64_t m0, int64_t m1) {
+          int_gemm(m1 - m0, os, K, wi.data() + (g * Mg + m0) * K, col.data(), acc.data() + m0 * os);
+          for (int64_t m = m0; m < m1; ++m) {
+            const int64_t oc = g * Mg + m;
+            int32_t* a = acc.data() + m * os;
+            if (bias) {
+              const int32_t b = bias->data<int32_t>()[oc];
+              for (int64_t i = 0; i < os; ++i) a[i] += b;
+            }
+            char* dst = static_cast<char*>(y.raw()) + ((n * M + oc) * os) * ye;
+            if (float_out_) dequantize_row(a, os, mult[oc], yq, reinterpret_cast<float*>(dst));
+            else if (act_.kind == Activation::kNone) requantize_row(a, os, mult[oc], yq.z(0), y.dtype(), dst);
+            else activate_row(a, os, mult[oc], yq, y.dtype(), dst);
+          }
+        };
+        if (ctx.pool && Mg * os * K > (1 << 16)) ctx.pool->parallel_for(Mg, 1, rows);
+        else rows(0, Mg);
+      }
+    return Status::OK();
+  }
+
+ private:
+  // acc -> y_q -> float [-> act]
+  void dequantize_row(const int32_t* acc, int64_t n, float multiplier, const QParams& yq, float* dst) const {
+    const int32_t z = yq.z(0);
+    for (int64_t i = 0; i < n; ++i) {
+      const int32_t q = y_type_ == DType::kUInt8 ? requantize<uint8_t>(acc[i], multiplier, z) : requantize<int8_t>(acc[i], multiplier, z);
+      dst[i] = static_cast<float>(q - z) * yq.s(0);
+    }
+    apply_activation(act_, dst, n);
+  }
+
+  // acc -> y_q -> float -> act -> z_q, as the unfused DequantizeLinear, activation and
+  // QuantizeLinear nodes compute it.
+  void activate_row(const int32_t* acc, int64_t n, float multiplier, const QParams& zq, DType zt, void* dst) const {
+    std::vector<float> f(n);
+    for (int64_t i = 0; i < n; ++i) {
+      const int32_t q = act_type_ == DType::kUInt8 ? requantize<uint8_t>(acc[i], multiplier, act_zp_)
+                                                   : requantize<int8_t>(acc[i], multiplier, act_zp_);
+      f[i] = static_cast<float>(q - act_zp_) * act_scale_;
+    }
+    apply_activation(act_, f.data(), n);
+    const float s = zq.s(0), z = static_cast<float>(zq.z(0));
+    const float lo = zt == DType::kUInt8 ? 0.0f : -128.0f, hi = zt == DType::kUInt8 ? 255.0f : 127.0f;
+    for (int64_t i = 0; i < n; ++i) {
+      const float q = std::min(hi, std::max(lo, std::nearbyint(f[i] / s) + z));
+      if (zt == DType::kUInt8) static_cast<uint8_t*>(dst)[i] = static_cast<uint8_t>(q);
+      else static_cast<int8_t*>(dst)[i] = static_cast<int8_t>(q);
+    }
+  }
+
+  Attributes attrs_;
+  int64_t group_;
+  WindowGeometry geom_;
+  ActivationSpec act_;
+  float act_scale_;
+  int32_t act_zp_;
+  DType act_type_;
+  bool float_out_;
+  DType y_type_ = DType::kUInt8;
+};
+
+}  // namespace
+
+Result<KernelPtr> create_QLinearConv(const KernelConfig& c) {
+  EZ_ASSIGN_OR_RETURN(ActivationSpec act, activation_from_attrs(c.attrs));
+  return KernelPtr(new QLinearConvKernel(c, act));
+}
+
+}  // namespace ez::ops

@@ -1,0 +1,449 @@
+// QDQ fusion: the quantize/dequantize pairs that quantizers (ONNX Runtime's, edgezoo's own) write
+// around convolutions and matrix products become the integer operators they stand for,
+//   DequantizeLinear(x_q) ─┐
+//   DequantizeLinear(w_q) ─┼─ Conv ─[Relu|Clip]─ QuantizeLinear ─▶ y_q
+//   [DequantizeLinear(b_q) | float bias] ─┘
+//     ─▶ QLinearConv(x_q, s_x, z_x, w_q, s_w, z_w, s_y, z_y, b_int32) ─▶ y_q
+// and DequantizeLinear(a_q), DequantizeLinear(b_q) ─ MatMul ─ QuantizeLinear ─▶ QLinearMatMul,
+// so that tensors stay int8 from one quantized operator to the next. The weights stay int8.
+// An activation between the operator and the QuantizeLinear is absorbed only when the output
+// range already implies its clamp (Relu with z_y at the bottom of the range, Clip whose bounds
+// lie outside the representable range within half a step). Everything else keeps running in
+// float between a DequantizeLinear and a QuantizeLinear, except a float activation right after a
+// QLinearConv, QLinearConv -> DequantizeLinear -> act -> QuantizeLinear (act: Relu, LeakyRelu,
+// Clip, Sigmoid, Tanh, HardSwish, HardSigmoid or SiLU as x*Sigmoid(x)), which the QLinearConv
+// takes in as an internal activation computed exactly as those nodes would (see
+// ops/quant/qlinear_conv.cpp): one pass over the data instead of four. DequantizeLinear nodes of constants
+// left over are folded into float constants here (the session keeps them unfolded for this pass).
+#include <cmath>
+#include <limits>
+
+#include "ops/nn/activation.h"
+#include "passes/pass_util.h"
+#include "passes/passes.h"
+
+namespace ez {
+namespace {
+
+const Tensor* constant_of(const Graph& g, ValueId v) {
+  if (v == kNoValue) return nullptr;
+  const Value& val = g.value(v);
+  return val.is_constant() ? &val.constant : nullptr;
+}
+
+Attribute float_attr(float v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kFloat;
+  a.f = v;
+  return a;
+}
+
+bool is_8bit(DType t) { return t == DType::kUInt8 || t == DType::kInt8; }
+
+// A QuantizeLinear / DequantizeLinear node's constant parameters.
+struct QdqParams {
+  ValueId data = kNoValue, scale = kNoValue, zero_point = kNoValue;
+  const Tensor* scale_t = nullptr;
+  const Tensor* zp_t = nullptr;
+  int64_t axis = 1;
+  bool per_tensor() const { return scale_t->numel() == 1; }
+  double s(int64_t i) const { return scale_t->at_double(per_tensor() ? 0 : i); }
+  int64_t z(int64_t i) const { return zp_t && zp_t->numel() ? zp_t->at_int(zp_t->numel() == 1 ? 0 : i) : 0; }
+};
+
+bool qdq_params(const Graph& g, const Node& n, const char* op, QdqParams* p) {
+  if (!n.domain.empty() || n.op_type != op || n.inputs.size() < 2) return false;
+  p->data = n.inputs[0];
+  p->scale = n.inputs[1];
+  p->zero_point = n.inputs.size() > 2 ? n.inputs[2] : kNoValue;
+  p->scale_t = constant_of(g, p->scale);
+  p->zp_t = constant_of(g, p->zero_point);
+  p->axis = n.attrs.get_int("axis", 1);
+  if (!p->scale_t || p->scale_t->dtype() != DType::kFloat32 || p->scale_t->rank() > 1) return false;
+  if (p->zero_point != kNoValue && !p->zp_t) return false;
+  return true;
+}
+
+class QdqFusion {
+ public:
+  explicit QdqFusion(Graph& g) : g_(g), readers_(value_readers(g)), producer_(g.num_values(), -1), dead_(g.nodes().size(), false) {
+    for (size_t i = 0; i < g.nodes().size(); ++i)
+      for (ValueId o : g.nodes()[i].outputs)
+        if (o != kNoValue) producer_[o] = static_cast<int>(i);
+  }
+
+  Status run() {
+    for (size_t i = 0; i < g_.nodes().size(); ++i) {
+      QdqParams yq;
+      if (dead_[i] || !qdq_params(g_, g_.nodes()[i], "QuantizeLinear", &yq) || !yq.per_tensor()) continue;
+      EZ_RETURN_IF_ERROR(try_fuse(static_cast<int>(i), yq));
+    }
+    erase_nodes(g_, dead_);
+    EZ_RETURN_IF_ERROR(fuse_activations());
+    EZ_RETURN_IF_ERROR(quantize_before_concat());
+    return fold_constant_dequantize();
+  }
+
+ private:
+  // The node producing v when v feeds only `reader` (and is no graph output), else -1.
+  int sole_producer(ValueId v, int reader) const {
+    if (v == kNoValue || producer_[v] < 0 || dead_[producer_[v]]) return -1;
+    return sole_reader(g_, readers_, v) == reader ? producer_[v] : -1;
+  }
+
+  // Dequantized input: the DequantizeLinear producing v (any number of readers).
+  bool dequantized(ValueId v, QdqParams* p) const {
+    if (v == kNoValue || producer_[v] < 0) return false;
+    return qdq_params(g_, g_.nodes()[producer_[v]], "DequantizeLinear", p) && is_8bit(g_.value(p->data).desc.dtype);
+  }
+
+  // True when Q's saturation already applies the activation's clamp (within half a step).
+  bool clamp_implied(const Node& act, const QdqParams& yq) const {
+    const DType t = yq.zp_t ? yq.zp_t->dtype() : DType::kUInt8;
+    const double qmin = t == DType::kUInt8 ? 0 : -128, qmax = t == DType::kUInt8 ? 255 : 127;
+    const double s = yq.s(0), lo = (qmin - yq.z(0)) * s, hi = (qmax - yq.z(0)) * s;
+    double a = -std::numeric_limits<double>::infinity(), b = std::numeric_limits<double>::infinity();
+    if (act.op_type == "Relu") {
+      a = 0;
+    } else if (act.op_type == "Clip") {
+      if (g_.opset < 11) {
+        a = act.attrs.get_float("min", -std::numeric_limits<float>::max());
+        b = act.attrs.get_float("max", std::numeric_limits<float>::max());
+      } else {
+        for (size_t k = 1; k < act.inputs.size() && k < 3; ++k) {
+          if (act.inputs[k] == kNoValue) continue;
+          const Tensor* c = constant_of(g_, act.inputs[k]);
+          if (!c || c->numel() != 1) return false;
+          (k == 1 ? a : b) = c->at_double(0);
+        }
+      }
+    } else {
+      return false;
+    }
+    return lo >= a - 0.5 * s && hi <= b + 0.5 * s;
+  }
+
+  Status try_fuse(int q_index, const QdqParams& yq) {
+    const int q = q_index;
+    int op = sole_producer(yq.data, q), act = -1;
+    if (op >= 0 && (g_.nodes()[op].op_type == "Relu" || g_.nodes()[op].op_type == "Clip") && g_.nodes()[op].domain.empty()) {
+      act = op;
+      op = sole_producer(g_.nodes()[act].inputs[0], act);
+      if (op < 0 || !clamp_implied(g_.nodes()[act], yq)) return Status::OK();
+    }
+    if (op < 0 || !g_.nodes()[op].domain.empty()) return Status::OK();
+    Node fused;
+    const Node& n = g_.nodes()[op];
+    if (n.op_type == "Conv") {
+      EZ_ASSIGN_OR_RETURN(bool ok, conv_node(n, yq, &fused));
+      if (!ok) return Status::OK();
+    } else if (n.op_type == "MatMul") {
+      if (!matmul_node(n, yq, &fused)) return Status::OK();
+    } else {
+      return Status::OK();
+    }
+    fused.outputs = g_.nodes()[q].outputs;
+    g_.nodes()[q] = std::move(fused);
+    dead_[op] = true;
+    if (act >= 0) dead_[act] = true;
+    return Status::OK();
+  }
+
+  Result<bool> conv_node(const Node& conv, const QdqParams& yq, Node* out) {
+    QdqParams xq, wq;
+    if (conv.inputs.size() < 2 || !dequantized(conv.inputs[0], &xq) || !xq.per_tensor() || !dequantized(conv.inputs[1], &wq))
+      return false;
+    const Tensor* w = constant_of(g_, wq.data);
+    if (!w || w->rank() < 3) return false;
+    const int64_t M = w->dim(0);
+    if (!wq.per_tensor() && (wq.scale_t->numel() != M || (wq.axis != 0 && wq.axis != -w->rank()))) return false;
+    if (wq.zp_t && wq.zp_t->dtype() != w->dtype()) return false;
+    ValueId bias = kNoValue;
+    if (conv.inputs.size() > 2 && conv.inputs[2] != kNoValue) {
+      EZ_ASSIGN_OR_RETURN(bias, int32_bias(conv.inputs[2], xq, wq, M));
+      if (bias == kNoValue) return false;
+    }
+    Node f;
+    f.name = conv.name;
+    f.op_type = "QLinearConv";
+    f.attrs = conv.attrs;
+    f.inputs = {xq.data, xq.scale, xq.zero_point, wq.data, wq.scale, wq.zero_point, yq.scale, yq.zero_point};
+    if (bias != kNoValue) f.inputs.push_back(bias);
+    *out = std::move(f);
+    return true;
+  }
+
+  // The conv bias as int32 at scale s_x*s_w[m]: from a DequantizeLinear of int32 constants or a
+  // float constant (rounded; off by at most half a step of the accumulator, far below one output
+  // step). kNoValue when the bias is neither.
+  Result<ValueId> int32_bias(ValueId b, const QdqParams& xq, const QdqParams& wq, int64_t M) {
+    std::vector<double> real(M);
+    QdqParams bq;
+    const Tensor* c = constant_of(g_, b);
+    if (c && c->dtype() == DType::kFloat32 && c->numel() == M) {
+      for (int64_t m = 0; m < M; ++m) real[m] = c->at_double(m);
+    } else if (b != kNoValue && producer_[b] >= 0 && qdq_params(g_, g_.nodes()[producer_[b]], "DequantizeLinear", &bq)) {
+      const Tensor* bi = constant_of(g_, bq.data);
+      if (!bi || bi->dtype() != DType::kInt32 || bi->numel() != M || (!bq.per_tensor() && bq.scale_t->numel() != M)) return kNoValue;
+      for (int64_t m = 0; m < M; ++m) real[m] = (bi->at_double(m) - bq.z(m)) * bq.s(m);
+    } else {
+      return kNoValue;
+    }
+    EZ_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(DType::kInt32, {M}));
+    for (int64_t m = 0; m < M; ++m) {
+      // s_x*s_w in float32, as the kernels compute it.
+      const double step = static_cast<float>(static_cast<float>(xq.s(0)) * static_cast<float>(wq.s(m)));
+      const double v = step > 0 ? std::nearbyint(real[m] / step) : 0.0;
+      if (std::fabs(v) > 2147483647.0) return kNoValue;
+      t.data<int32_t>()[m] = static_cast<int32_t>(v);
+    }
+    return add_constant_value(g_, g_.value(b).name + "/int32", std::move(t));
+  }
+
+  bool matmul_node(const Node& mm, const QdqParams& yq, Node* out) const {
+    QdqParams aq, bq;
+    if (mm.inputs.size() != 2 || !dequantized(mm.inputs[0], &aq) || !aq.per_tensor() || !dequantized(mm.inputs[1], &bq)) return false;
+    if (!bq.per_tensor()) {  // per column of a 2-D B
+      const Shape& bs = g_.value(bq.data).desc.shape;
+      if (bs.size() != 2 || (bq.axis != 1 && bq.axis != -1) || bq.scale_t->numel() != bs[1]) return false;
+    }
+    Node f;
+    f.name = mm.name;
+    f.op_type = "QLinearMatMul";
+    f.inputs = {aq.data, aq.scale, aq.zero_point, bq.data, bq.scale, bq.zero_point, yq.scale, yq.zero_point};
+    *out = std::move(f);
+    return true;
+  }
+
+  // Recognises a single-input float activation node (FusedConv's set).
+  bool activation_of(const Node& n, ops::ActivationSpec* a) const {
+    using ops::Activation;
+    if (!n.domain.empty() || n.inputs.empty()) return false;
+    const std::string& op = n.op_type;
+    if (op == "Relu") a->kind = Activation::kRelu;
+    else if (op == "Sigmoid") a->kind = Activation::kSigmoid;
+    else if (op == "Tanh") a->kind = Activation::kTanh;
+    else if (op == "HardSwish") a->kind = Activation::kHardSwish;
+    else if (op == "LeakyRelu") {
+      a->kind = Activation::kLeakyRelu;
+      a->alpha = n.attrs.get_float("alpha", 0.01f);
+    } else if (op == "HardSigmoid") {
+      a->kind = Activation::kHardSigmoid;
+      a->alpha = n.attrs.get_float("alpha", 0.2f);
+      a->beta = n.attrs.get_float("beta", 0.5f);
+    } else if (op == "Clip") {
+      a->kind = Activation::kClip;
+      a->alpha = -std::numeric_limits<float>::max();
+      a->beta = std::numeric_limits<float>::max();
+      if (g_.opset < 11) {
+        a->alpha = n.attrs.get_float("min", a->alpha);
+        a->beta = n.attrs.get_float("max", a->beta);
+      } else {
+        for (size_t k = 1; k < n.inputs.size() && k < 3; ++k) {
+          if (n.inputs[k] == kNoValue) continue;
+          const Tensor* c = constant_of(g_, n.inputs[k]);
+          if (!c || c->numel() != 1) return false;
+          (k == 1 ? a->alpha : a->beta) = static_cast<float>(c->at_double(0));
+        }
+      }
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  // QLinearConv -> y_q -> DequantizeLinear -> act -> QuantizeLinear: the activation moves into the
+  // QLinearConv, which then writes the QuantizeLinear's output. When y_q is only dequantized
+  // (and activated) for float readers, the QLinearConv writes that float value itself.
+  Status fuse_activations() {
+    const auto readers = value_readers(g_);
+    std::vector<bool> dead(g_.nodes().size(), false);
+    auto sole = [&](ValueId v) { return sole_reader(g_, readers, v); };
+    for (size_t i = 0; i < g_.nodes().size(); ++i) {
+      Node& conv = g_.nodes()[i];
+      if (conv.op_type != "QLinearConv" || !conv.domain.empty() || conv.attrs.has("activation") || conv.inputs.size() < 8) continue;
+      const ValueId y = conv.outputs[0];
+      const int dq = sole(y);
+      QdqParams yq, zq;
+      if (dq < 0 || dead[dq] || !qdq_params(g_, g_.nodes()[dq], "DequantizeLinear", &yq) || yq.data != y || !yq.per_tensor())
+        continue;
+      // The activation's input scale / zero point must be the ones the QLinearConv wrote with.
+      if (yq.scale != conv.inputs[6] || yq.zero_point != conv.inputs[7]) continue;
+      const ValueId d = g_.nodes()[dq].outputs[0];
+      ops::ActivationSpec act;
+      std::vector<int> absorbed;
+      int last = -1;
+      const auto& rd = readers[d];
+      if (is_graph_output(g_, d)) {
+        // d itself is needed: no activation taken in
+      } else if (rd.size() == 1 && activation_of(g_.nodes()[rd[0]], &act)) {
+        last = rd[0];
+        absorbed = {rd[0]};
+      } else if (rd.size() == 2) {  // SiLU: Sigmoid(d), Mul(d, s)
+        for (int k = 0; k < 2 && last < 0; ++k) {
+          const Node& sig = g_.nodes()[rd[k]];
+          const Node& mul = g_.nodes()[rd[1 - k]];
+          if (sig.op_type != "Sigmoid" || mul.op_type != "Mul" || !sig.domain.empty() || !mul.domain.empty()) continue;
+          const ValueId sv = sig.outputs[0];
+          if (sole(sv) != rd[1 - k]) continue;
+          if (!((mul.inputs[0] == d && mul.inputs[1] == sv) || (mul.inputs[0] == sv && mul.inputs[1] == d))) continue;
+          act.kind = ops::Activation::kSilu;
+          last = rd[1 - k];
+          absorbed = {rd[0], rd[1]};
+        }
+      }
+      const int q = last >= 0 ? sole(g_.nodes()[last].outputs[0]) : -1;
+      bool requantized = q >= 0 && !dead[q] && qdq_params(g_, g_.nodes()[q], "QuantizeLinear", &zq) && zq.per_tensor();
+      bool taken = false;
+      for (int k : absorbed) taken = taken || dead[k];
+      if (taken) continue;
+      if (requantized) {  // -> int8 again: the QLinearConv writes z_q
+        ops::activation_to_attrs(act, &conv.attrs);
+        conv.attrs.set("activation_input_scale", float_attr(static_cast<float>(yq.s(0))));
+        conv.attrs.set("activation_input_zero_point", Attribute::of_int(yq.z(0)));
+        conv.attrs.set("activation_input_type", Attribute::of_int(static_cast<int64_t>(g_.value(y).desc.dtype)));
+        conv.inputs[6] = zq.scale;
+        conv.inputs[7] = zq.zero_point;
+        conv.outputs = g_.nodes()[q].outputs;
+        dead[q] = true;
+      } else {  // read in float: the QLinearConv writes the dequantized (and activated) value
+        if (last >= 0) ops::activation_to_attrs(act, &conv.attrs);
+        conv.attrs.set("output_float", Attribute::of_int(1));
+        conv.outputs = {last >= 0 ? g_.nodes()[last].outputs[0] : d};
+      }
+      dead[dq] = true;
+      for (int k : absorbed) dead[k] = true;
+    }
+    erase_nodes(g_, dead);
+    return Status::OK();
+  }
+
+  // Concat -> QuantizeLinear (per tensor) becomes QuantizeLinear of each input -> Concat on int8,
+  // which is exactly equal (the quantization is elementwise). An input written in float by an
+  // activated QLinearConv (output_float) is then requantised by that convolution itself, so
+  // neither the float tensor nor the QuantizeLinear pass over it remains; other inputs get their
+  // own QuantizeLinear node.
+  Status quantize_before_concat() {
+    const auto readers = value_readers(g_);
+    std::vector<int> producer(g_.num_values(), -1);
+    for (size_t i = 0; i < g_.nodes().size(); ++i)
+      for (ValueId o : g_.nodes()[i].outputs)
+        if (o != kNoValue) producer[o] = static_cast<int>(i);
+    std::vector<bool> dead(g_.nodes().size(), false);
+    std::vector<std::vector<Node>> before(g_.nodes().size());  // new nodes to put before node i
+    for (size_t qi = 0; qi < g_.nodes().size(); ++qi) {
+      QdqParams zq;
+      const Node& qn = g_.nodes()[qi];
+      if (!qdq_params(g_, qn, "QuantizeLinear", &zq) || !zq.per_tensor() || qn.outputs.size() != 1) continue;
+      const int ci = producer[zq.data];
+      if (ci < 0 || dead[ci] || g_.nodes()[ci].op_type != "Concat" || !g_.nodes()[ci].domain.empty()) continue;
+      if (sole_reader(g_, readers, zq.data) != static_cast<int>(qi)) continue;
+      const DType qt = zq.zp_t ? zq.zp_t->dtype() : DType::kUInt8;
+      Node& concat = g_.nodes()[ci];
+      bool all_float = true;
+      for (ValueId in : concat.inputs) all_float = all_float && in != kNoValue && g_.value(in).desc.dtype == DType::kFloat32;
+      if (!all_float) continue;
+      for (ValueId& in : concat.inputs) {
+        const ValueId v = in;
+        const Value& val = g_.value(v);
+        Value nv;
+        nv.name = unique_name(val.name + "_q");
+        nv.desc = {qt, val.desc.shape};
+        const ValueId vq = g_.add_value(std::move(nv));
+        const int p = producer[v];
+        if (p >= 0 && !dead[p] && requantize_float_conv(g_.nodes()[p], readers, v, zq, vq, ci)) {
+          in = vq;
+          continue;
+        }
+        Node q;
+        q.name = g_.value(vq).name;
+        q.op_type = "QuantizeLinear";
+        q.inputs = {v, zq.scale, zq.zero_point};
+        q.outputs = {vq};
+        before[ci].push_back(std::move(q));
+        in = vq;
+      }
+      concat.outputs = qn.outputs;
+      dead[qi] = true;
+    }
+    std::vector<Node> out;
+    for (size_t i = 0; i < g_.nodes().size(); ++i) {
+      for (Node& n : before[i]) out.push_back(std::move(n));
+      if (!dead[i]) out.push_back(std::move(g_.nodes()[i]));
+    }
+    g_.nodes() = std::move(out);
+    return Status::OK();
+  }
+
+  // An activated QLinearConv writing float value v for the Concat alone: make it write vq, the
+  // value quantized with zq, instead (activation input = its current output quantization).
+  bool requantize_float_conv(Node& conv, const std::vector<std::vector<int>>& readers, ValueId v, const QdqParams& zq,
+                             ValueId vq, int concat) {
+    if (conv.op_type != "QLinearConv" || conv.attrs.get_int("output_float", 0) == 0 || !conv.attrs.has("activation") ||
+        conv.inputs.size() < 8 || conv.outputs[0] != v || sole_reader(g_, readers, v) != concat)
+      return false;
+    const Tensor* ys = constant_of(g_, conv.inputs[6]);
+    const Tensor* yz = conv.inputs[7] == kNoValue ? nullptr : constant_of(g_, conv.inputs[7]);
+    if (!ys || ys->numel() != 1 || (conv.inputs[7] != kNoValue && (!yz || yz->numel() != 1))) return false;
+    conv.attrs.set("activation_input_scale", float_attr(static_cast<float>(ys->at_double(0))));
+    conv.attrs.set("activation_input_zero_point", Attribute::of_int(yz ? yz->at_int(0) : 0));
+    conv.attrs.set("activation_input_type", Attribute::of_int(static_cast<int64_t>(yz ? yz->dtype() : DType::kUInt8)));
+    Attributes kept;
+    for (const auto& kv : conv.attrs.all())
+      if (kv.first != "output_float") kept.set(kv.first, kv.second);
+    conv.attrs = kept;
+    conv.inputs[6] = zq.scale;
+    conv.inputs[7] = zq.zero_point;
+    conv.outputs = {vq};
+    return true;
+  }
+
+  std::string unique_name(const std::string& base) const {
+    std::string name = base;
+    for (int k = 1; g_.find_value(name) != kNoValue; ++k) name = base + "_" + std::to_string(k);
+    return name;
+  }
+
+  // DequantizeLinear of constants that no fusion took: float constants, as constant folding
+  // would have made them.
+  Status fold_constant_dequantize() {
+    const auto readers = value_readers(g_);
+    std::vector<bool> dead(g_.nodes().size(), false);
+    for (size_t i = 0; i < g_.nodes().size(); ++i) {
+      const Node& n = g_.nodes()[i];
+      QdqParams p;
+      if (!qdq_params(g_, n, "DequantizeLinear", &p) || !constant_of(g_, p.data) || n.outputs.size() != 1) continue;
+      const ValueId y = n.outputs[0];
+      if (readers[y].empty() && !is_graph_output(g_, y)) continue;  // dead anyway
+      const Tensor& x = *constant_of(g_, p.data);
+      if (g_.value(y).desc.dtype != DType::kFloat32) continue;
+      int64_t inner = 1, len = 1;
+      if (!p.per_tensor()) {
+        const int64_t r = x.rank(), a = p.axis < 0 ? p.axis + r : p.axis;
+        if (a < 0 || a >= r || x.dim(a) != p.scale_t->numel()) continue;  // let the kernel report it
+        len = x.dim(a);
+        for (int64_t d = a + 1; d < r; ++d) inner *= x.dim(d);
+      }
+      EZ_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(DType::kFloat32, x.shape()));
+      for (int64_t k = 0; k < x.numel(); ++k) {
+        const int64_t c = p.per_tensor() ? 0 : (k / inner) % len;
+        t.data<float>()[k] = static_cast<float>((x.at_double(k) - p.z(c)) * p.s(c));
+      }
+      g_.value(y).constant = std::move(t);
+      dead[i] = true;
+    }
+    erase_nodes(g_, dead);
+    return Status::OK();
+  }
+
+  Graph& g_;
+  std::vector<std::vector<int>> readers_;
+  std::vector<int> producer_;
+  std::vector<bool> dead_;
+};
+
+}  // namespace
+
+Status fuse_qdq(Graph& graph) { return QdqFusion(graph).run(); }
+
+}  // namespace ez

@@ -1,0 +1,233 @@
+// QDQ fusion on hand-built QDQ graphs (the layout ONNX Runtime's quantizer writes): the fused
+// graph must run QLinearConv / QLinearMatMul with int8 tensors between them, and its outputs must
+// equal the float-simulated QDQ graph (reference kernels, no passes) within one quantization step
+// of the output scale: the simulation accumulates dequantized floats in float32 while the int8
+// kernels sum exact int32 products, and a float bias is rounded to int32 at s_x*s_w, so a value
+// lying on a rounding boundary may land one step away.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "unit/graph_builder.h"
+
+namespace ez {
+namespace {
+
+using test::float_tensor;
+using test::random_tensor;
+
+std::map<std::string, int> op_counts(const Graph& g) {
+  std::map<std::string, int> c;
+  for (const Node& n : g.nodes()) c[n.op_type]++;
+  return c;
+}
+
+Tensor scalar_f(float v) { return float_tensor({v}, Shape{}); }
+Tensor scalar_q(DType t, int v) {
+  Tensor z = Tensor::zeros(t, {});
+  if (t == DType::kUInt8) z.data<uint8_t>()[0] = static_cast<uint8_t>(v);
+  else z.data<int8_t>()[0] = static_cast<int8_t>(v);
+  return z;
+}
+
+struct QdqBuilder : test::GraphBuilder {
+  std::mt19937 rng{7};
+  int count = 0;
+  std::string id(const char* base) { return std::string(base) + std::to_string(count++); }
+
+  // Q then DQ of an activation (per tensor).
+  ValueId qdq(ValueId x, float scale, DType t, int zp) {
+    const ValueId s = constant(id("s"), scalar_f(scale)), z = constant(id("z"), scalar_q(t, zp));
+    const ValueId q = node("QuantizeLinear", {x, s, z}, id("q"));
+    return node("DequantizeLinear", {q, s, z}, id("dq"));
+  }
+
+  // Per-output-channel symmetric int8 weights behind a DequantizeLinear (axis 0).
+  ValueId weights(Shape shape, int64_t channels, int axis) {
+    Tensor w = Tensor::zeros(DType::kInt8, shape);
+    std::uniform_int_distribution<int> u(-127, 127);
+    for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = static_cast<int8_t>(u(rng));
+    Tensor s = Tensor::zeros(DType::kFloat32, {channels});
+    std::uniform_real_distribution<float> us(0.002f, 0.01f);
+    for (int64_t i = 0; i < channels; ++i) s.data<float>()[i] = us(rng);
+    scales.push_back(s);
+    Attributes a;
+    a.set("axis", Attribute::of_int(axis));
+    return node("DequantizeLinear", {constant(id("wq"), w), constant(id("ws"), s), constant(id("wz"), Tensor::zeros(DType::kInt8, {channels}))},
+                id("w"), a);
+  }
+
+  // int32 bias at scale s_x * s_w[m] behind a DequantizeLinear.
+  ValueId bias(float sx, const Tensor& sw) {
+    const int64_t M = sw.numel();
+    Tensor b = Tensor::zeros(DType::kInt32, {M}), s = Tensor::zeros(DType::kFloat32, {M});
+    std::uniform_int_distribution<int> u(-3000, 3000);
+    for (int64_t m = 0; m < M; ++m) {
+      b.data<int32_t>()[m] = u(rng);
+      s.data<float>()[m] = sx * sw.data<float>()[m];
+    }
+    Attributes a;
+    a.set("axis", Attribute::of_int(0));
+    return node("DequantizeLinear", {constant(id("bq"), b), constant(id("bs"), s), constant(id("bz"), Tensor::zeros(DType::kInt32, {M}))}, id("b"), a);
+  }
+  std::vector<Tensor> scales;
+};
+
+// x -> QDQ -> Conv(3x3, int32 bias) -> Relu -> QDQ -> Conv(1x1, float bias, stride 2) -> QDQ ->
+// Sigmoid (float; taken into the QLinearConv before it) -> QDQ -> depthwise Conv -> Clip(0, 6) -> QDQ(int8) -> output.
+Graph conv_graph() {
+  QdqBuilder b;
+  const ValueId x = b.input("x", {1, 3, 11, 9});
+  Attributes pads;
+  pads.set("pads", Attribute::of_ints({1, 1, 1, 1}));
+  ValueId y = b.qdq(x, 0.02f, DType::kUInt8, 128);
+  const ValueId w1 = b.weights({8, 3, 3, 3}, 8, 0);
+  y = b.node("Conv", {y, w1, b.bias(0.02f, b.scales.back())}, "conv1", pads);
+  y = b.node("Relu", {y}, "relu");
+  y = b.qdq(y, 0.01f, DType::kUInt8, 0);
+  Attributes s2;
+  s2.set("strides", Attribute::of_ints({2, 2}));
+  y = b.node("Conv", {y, b.weights({6, 8, 1, 1}, 6, 0), b.constant("fb", random_tensor({6}, b.rng, -0.05f, 0.05f))}, "conv2", s2);
+  y = b.qdq(y, 0.015f, DType::kUInt8, 120);
+  y = b.node("Sigmoid", {y}, "sig");
+  y = b.qdq(y, 1.0f / 255, DType::kUInt8, 0);
+  Attributes dw = pads;
+  dw.set("group", Attribute::of_int(6));
+  y = b.node("Conv", {y, b.weights({6, 1, 3, 3}, 6, 0)}, "conv3", dw);
+  y = b.node("Clip", {y, b.constant("lo", scalar_f(0.0f)), b.constant("hi", scalar_f(6.0f))}, "clip");
+  y = b.qdq(y, 0.004f, DType::kInt8, -128);  // [0, 1.02]: inside the clip, so it is absorbed
+  b.g.outputs() = {y};
+  return std::move(b.g);
+}
+
+// A [2,5,6] activation times a [6,4] int8 matrix with per-column scales.
+Graph matmul_graph() {
+  QdqBuilder b;
+  const ValueId x = b.input("x", {2, 5, 6});
+  ValueId y = b.qdq(x, 0.01f, DType::kUInt8, 100);
+  y = b.node("MatMul", {y, b.weights({6, 4}, 4, 1)}, "mm");
+  y = b.qdq(y, 0.002f, DType::kInt8, 3);
+  b.g.outputs() = {y};
+  return std::move(b.g);
+}
+
+void expect_within_steps(Session& fused, Session& simulated, const Tensor& input, double step) {
+  auto a = fused.run({input});
+  auto r = simulated.run({input});
+  ASSERT_TRUE(a.ok()) << a.status().to_string();
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  const Tensor& f = (*a)[0];
+  const Tensor& s = (*r)[0];
+  ASSERT_EQ(f.shape(), s.shape());
+  double max_diff = 0, max_ref = 0;
+  for (int64_t i = 0; i < f.numel(); ++i) {
+    max_diff = std::max(max_diff, std::fabs(double(f.data<float>()[i]) - s.data<float>()[i]));
+    max_ref = std::max(max_ref, std::fabs(double(s.data<float>()[i])));
+  }
+  EXPECT_LE(max_diff, step * 1.0001) << "max diff " << max_diff << " (one step " << step << ")";
+  EXPECT_GT(max_ref, 10 * step);  // the output is not trivially constant
+}
+
+TEST(FuseQdq, ConvolutionsRunAsQLinearConvWithInt8Between) {
+  for (auto kernels : {ops::KernelChoice::kFast, ops::KernelChoice::kReference}) {
+    SCOPED_TRACE(kernels == ops::KernelChoice::kFast ? "fast kernels" : "reference kernels");
+    SessionOptions o;
+    o.kernels = kernels;
+    o.num_threads = 2;  // kernels prepared in parallel, run on two threads
+    auto fused = Session::from_graph(conv_graph(), o);
+    ASSERT_TRUE(fused.ok()) << fused.status().to_string();
+    auto ops = op_counts((*fused)->graph());
+    EXPECT_EQ(ops["QLinearConv"], 3);
+    for (const char* gone : {"Conv", "FusedConv", "Relu", "Clip"}) EXPECT_EQ(ops[gone], 0) << gone;
+    // The convolutions exchange uint8 directly, the Sigmoid (between DQ and Q) runs inside conv2,
+    // conv3 writes the dequantized float output itself: only the graph's input Q remains.
+    EXPECT_EQ(ops["DequantizeLinear"], 0);
+    EXPECT_EQ(ops["QuantizeLinear"], 1);
+    EXPECT_EQ(ops["Sigmoid"], 0);
+    auto simulated = Session::from_graph(conv_graph(), test::reference_options());
+    ASSERT_TRUE(simulated.ok());
+    std::mt19937 rng(3);
+    for (int rep = 0; rep < 3; ++rep) expect_within_steps(**fused, **simulated, random_tensor({1, 3, 11, 9}, rng, -2.5f, 2.5f), 0.004);
+  }
+}
+
+// YOLOX's block: conv -> QDQ -> SiLU written as x * Sigmoid(x) -> QDQ -> conv. The SiLU runs inside
+// the first QLinearConv; the second SiLU's output is read in float too (a graph output), so conv2
+// writes it as float (dequantized, activated) and the QuantizeLinear stays.
+Graph silu_graph() {
+  QdqBuilder b;
+  const ValueId x = b.input("x", {1, 4, 13, 10});
+  Attributes pads;
+  pads.set("pads", Attribute::of_ints({1, 1, 1, 1}));
+  ValueId y = b.qdq(x, 0.02f, DType::kUInt8, 128);
+  y = b.node("Conv", {y, b.weights({8, 4, 3, 3}, 8, 0)}, "conv1", pads);
+  y = b.qdq(y, 0.03f, DType::kUInt8, 100);
+  const ValueId s1 = b.node("Sigmoid", {y}, "sig1");
+  y = b.node("Mul", {y, s1}, "silu1");
+  y = b.qdq(y, 0.02f, DType::kUInt8, 20);
+  y = b.node("Conv", {y, b.weights({6, 8, 1, 1}, 6, 0)}, "conv2");
+  y = b.qdq(y, 0.03f, DType::kUInt8, 110);
+  const ValueId s2 = b.node("Sigmoid", {y}, "sig2");
+  const ValueId silu2 = b.node("Mul", {s2, y}, "silu2");
+  const ValueId out = b.qdq(silu2, 0.02f, DType::kUInt8, 20);
+  b.g.outputs() = {out, silu2};
+  return std::move(b.g);
+}
+
+TEST(FuseQdq, SiluBetweenConvolutionsRunsInsideTheConvolution) {
+  for (auto kernels : {ops::KernelChoice::kFast, ops::KernelChoice::kReference}) {
+    SCOPED_TRACE(kernels == ops::KernelChoice::kFast ? "fast kernels" : "reference kernels");
+    SessionOptions o;
+    o.kernels = kernels;
+    auto fused = Session::from_graph(silu_graph(), o);
+    ASSERT_TRUE(fused.ok()) << fused.status().to_string();
+    auto ops = op_counts((*fused)->graph());
+    EXPECT_EQ(ops["QLinearConv"], 2);
+    EXPECT_EQ(ops["Sigmoid"], 0);
+    EXPECT_EQ(ops["QuantizeLinear"], 2);  // the input's and the second SiLU's (then its DQ, an output)
+    EXPECT_EQ(ops["DequantizeLinear"], 1);
+    auto simulated = Session::from_graph(silu_graph(), test::reference_options());
+    ASSERT_TRUE(simulated.ok());
+    std::mt19937 rng(8);
+    expect_within_steps(**fused, **simulated, random_tensor({1, 4, 13, 10}, rng, -2.5f, 2.5f), 0.02);
+  }
+}
+
+TEST(FuseQdq, MatMulRunsAsQLinearMatMul) {
+  auto fused = Session::from_graph(matmul_graph());
+  ASSERT_TRUE(fused.ok()) << fused.status().to_string();
+  auto ops = op_counts((*fused)->graph());
+  EXPECT_EQ(ops["QLinearMatMul"], 1);
+  EXPECT_EQ(ops["MatMul"], 0);
+  auto simulated = Session::from_graph(matmul_graph(), test::reference_options());
+  ASSERT_TRUE(simulated.ok());
+  std::mt19937 rng(4);
+  expect_within_steps(**fused, **simulated, random_tensor({2, 5, 6}, rng, -1.0f, 1.5f), 0.002);
+}
+
+// A Relu whose clamp the output range does not imply (zero point in the middle of the range)
+// stays, and the convolution then runs in float between DequantizeLinear and QuantizeLinear.
+TEST(FuseQdq, ActivationNotImpliedByTheRangeIsKept) {
+  auto build = [] {
+    QdqBuilder b;
+    const ValueId x = b.input("x", {1, 2, 5, 5});
+    ValueId y = b.qdq(x, 0.02f, DType::kUInt8, 128);
+    y = b.node("Conv", {y, b.weights({3, 2, 3, 3}, 3, 0)}, "conv");
+    y = b.node("Relu", {y}, "relu");
+    y = b.qdq(y, 0.01f, DType::kUInt8, 128);
+    b.g.outputs() = {y};
+    return std::move(b.g);
+  };
+  auto fused = Session::from_graph(build());
+  ASSERT_TRUE(fused.ok()) << fused.status().to_string();
+  auto ops = op_counts((*fused)->graph());
+  EXPECT_EQ(ops["QLinearConv"], 0);
+  EXPECT_EQ(ops["FusedConv"], 1);  // Conv + Relu in float
+  auto simulated = Session::from_graph(build(), test::reference_options());
+  ASSERT_TRUE(simulated.ok());
+  std::mt19937 rng(5);
+  expect_within_steps(**fused, **simulated, random_tensor({1, 2, 5, 5}, rng, -2.0f, 2.0f), 0.01);
+}
+
+}  // namespace
+}  // namespace ez
