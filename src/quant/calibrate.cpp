@@ -61,14 +61,33 @@ Result<CalibrationResult> calibrate(const std::string& model_path, const std::ve
     }
     bool already = false;
     for (ValueId o : g.outputs()) already |= o == id;
-    if (!already) g.outputs().push_back(id);
+    if (already) {
+      outputs.push_back(name);
+      continue;
+    }
+    // Read through a copy: making the value itself a graph output crashes the unoptimised
+    // runtime on some models (ppocrv4_rec: a broadcast Add reads a bad buffer), and a copy keeps
+    // the value an ordinary intermediate for the memory plan.
+    Value copy;
+    copy.name = name + "__ez_calibration";
+    copy.desc = g.value(id).desc;
+    Node identity;
+    identity.name = copy.name;
+    identity.op_type = "Identity";
+    identity.inputs = {id};
+    identity.outputs = {g.add_value(std::move(copy))};
+    g.outputs().push_back(identity.outputs[0]);
+    g.nodes().push_back(std::move(identity));
     outputs.push_back(name);
   }
   options.optimize = false;
   EZ_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::from_graph(std::move(g), options));
   const IOInfo& input = session->inputs()[0];
   std::vector<int> out_index;
-  for (const std::string& name : outputs) out_index.push_back(session->output_index(name));
+  for (const std::string& name : outputs) {
+    out_index.push_back(session->output_index(name + "__ez_calibration"));
+    if (out_index.back() < 0) out_index.back() = session->output_index(name);
+  }
   if (want_input && input.desc.dtype != DType::kFloat32) {
     r.skipped[input_name] = input.desc.dtype;
     want_input = false;

@@ -12,20 +12,33 @@ void name_unnamed_nodes(onnx::GraphProto* graph) {
 
 namespace {
 
+bool is_default_domain(const onnx::NodeProto& n) { return n.domain().empty() || n.domain() == "ai.onnx"; }
+
+}  // namespace
+
+std::map<std::string, const onnx::TensorProto*> constant_tensors(const onnx::GraphProto& g) {
+  std::map<std::string, const onnx::TensorProto*> c;
+  for (const auto& t : g.initializer()) c[t.name()] = &t;
+  for (const auto& n : g.node())
+    if (n.op_type() == "Constant" && is_default_domain(n) && n.output_size() == 1)
+      for (const auto& a : n.attribute())
+        if (a.name() == "value" && a.has_t()) c[n.output(0)] = &a.t();
+  return c;
+}
+
+namespace {
+
 int64_t int_attr(const onnx::NodeProto& n, const std::string& name, int64_t dflt) {
   for (const auto& a : n.attribute())
     if (a.name() == name) return a.i();
   return dflt;
 }
 
-bool is_default_domain(const onnx::NodeProto& n) { return n.domain().empty() || n.domain() == "ai.onnx"; }
-
 }  // namespace
 
 Result<QdqPlan> plan_qdq(const onnx::GraphProto& g, const std::set<std::string>& exclude, bool per_channel) {
-  std::map<std::string, const onnx::TensorProto*> inits;
-  for (const auto& t : g.initializer()) inits[t.name()] = &t;
-  std::set<std::string> constants;  // Constant-node outputs: constant, but not an initializer we can rewrite
+  const std::map<std::string, const onnx::TensorProto*> inits = constant_tensors(g);
+  std::set<std::string> constants;  // Constant-node outputs of other forms (value_float...): left alone
   std::set<std::string> names;
   for (const auto& n : g.node()) {
     names.insert(n.name());
@@ -39,7 +52,7 @@ Result<QdqPlan> plan_qdq(const onnx::GraphProto& g, const std::set<std::string>&
     auto it = inits.find(name);
     return it != inits.end() && it->second->data_type() == onnx::TensorProto::FLOAT ? it->second : nullptr;
   };
-  auto is_constant = [&](const std::string& name) { return inits.count(name) || constants.count(name); };
+  auto is_constant = [&](const std::string& name) { return inits.count(name) > 0 || constants.count(name) > 0; };
 
   QdqPlan plan;
   std::set<std::string> seen;
@@ -74,7 +87,7 @@ Result<QdqPlan> plan_qdq(const onnx::GraphProto& g, const std::set<std::string>&
         if (b && b->dims_size() == 1) q.bias_input = 2;
       }
     } else if (is_constant(n.input(1))) {
-      plan.notes.push_back(op + " '" + n.name() + "' kept in float: its weight is not a float initializer");
+      plan.notes.push_back(op + " '" + n.name() + "' kept in float: its weight is not a float tensor constant");
       continue;
     } else if (op == "MatMul" || op == "Gemm") {
       q.activation_inputs.push_back(1);  // activation x activation product

@@ -3,6 +3,7 @@
 // weights become int8 initializers behind a DequantizeLinear; their biases become int32.
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -25,6 +26,10 @@ struct QdqPlan {
   std::vector<std::string> activations;  // every tensor to calibrate, in first-use order
   std::vector<std::string> notes;        // nodes left in float and why
 };
+
+// Constant tensors by name: initializers and the `value` of Constant nodes (exporters such as
+// Paddle's keep every weight in a Constant node).
+std::map<std::string, const onnx::TensorProto*> constant_tensors(const onnx::GraphProto& graph);
 
 // Gives every unnamed node the name edgezoo's importer would ("<OpType>_<k>", k counting unnamed
 // nodes), so --exclude names and reports match `edgezoo info` and the written model.

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "onnx/tensor_proto.h"
+#include "onnx/shape_inference/implementation.h"
 #include "onnx/version_converter/convert.h"
 #include "quant/weight_quant.h"
 
@@ -74,7 +75,7 @@ class NameSet {
 
 }  // namespace
 
-Result<int> upgrade_opset(onnx::ModelProto* model) {
+Result<int> upgrade_opset(onnx::ModelProto* model, int min_opset) {
   int before = 1;
   bool found = false;
   for (const auto& op : model->opset_import())
@@ -83,15 +84,26 @@ Result<int> upgrade_opset(onnx::ModelProto* model) {
       found = true;
     }
   if (!found) before = 1;
-  if (before < 13) {
+  if (before < min_opset) {
     try {
-      *model = onnx::version_conversion::ConvertVersion(*model, 13);
+      // Some adapters (Softmax 12->13) need shapes: annotate them first.
+      onnx::ShapeInferenceOptions opts{false, 0, false};
+      onnx::shape_inference::InferShapes(*model, onnx::OpSchemaRegistry::Instance(), opts);
+    } catch (...) {  // the converter then reports what it could not do
+    }
+    try {
+      *model = onnx::version_conversion::ConvertVersion(*model, min_opset);
     } catch (const std::exception& e) {
-      return unsupported("cannot raise the model's opset from " + std::to_string(before) +
-                         " to 13 (needed for per-channel DequantizeLinear): " + e.what());
+      std::string why = e.what();
+      const size_t nl = why.find('\n');
+      if (nl != std::string::npos) why.resize(nl);
+      return unsupported("cannot raise the model's opset from " + std::to_string(before) + " to " + std::to_string(min_opset) +
+                         (min_opset == 13 ? " (needed for per-channel DequantizeLinear; --per-tensor needs opset 10 only): "
+                                          : " (QuantizeLinear needs it): ") + why);
     }
   }
-  if (model->ir_version() < 7) model->set_ir_version(7);
+  const int64_t min_ir = std::max(before, min_opset) >= 13 ? 7 : 5;
+  if (model->ir_version() < min_ir) model->set_ir_version(min_ir);
   return before;
 }
 
@@ -99,8 +111,9 @@ Result<QdqCounts> insert_qdq(onnx::ModelProto* model, const QdqPlan& plan, const
                              ActType act_type, const std::string& external_dir) {
   onnx::GraphProto* g = model->mutable_graph();
   NameSet names(*g);
-  std::map<std::string, int> init_index;
-  for (int i = 0; i < g->initializer_size(); ++i) init_index[g->initializer(i).name()] = i;
+  // Elements of a RepeatedPtrField keep their address when more are added, so these stay valid
+  // while the new initializers go in.
+  const std::map<std::string, const onnx::TensorProto*> consts = constant_tensors(*g);
   const int act_zp_type = act_type == ActType::kInt8Symmetric ? onnx::TensorProto::INT8 : onnx::TensorProto::UINT8;
 
   QdqCounts counts;
@@ -140,7 +153,7 @@ Result<QdqCounts> insert_qdq(onnx::ModelProto* model, const QdqPlan& plan, const
       auto key = std::make_pair(w, nq.weight_axis);
       auto it = weight_dq.find(key);
       if (it == weight_dq.end()) {
-        EZ_ASSIGN_OR_RETURN(Tensor wf, tensor_from_proto(g->initializer(init_index.at(w)), external_dir));
+        EZ_ASSIGN_OR_RETURN(Tensor wf, tensor_from_proto(*consts.at(w), external_dir));
         auto qw = quantize_weight(wf, nq.weight_axis);
         if (!qw.ok()) return qw.status().with_context("weight '" + w + "' of node '" + n->name() + "'");
         std::vector<int64_t> dims(wf.shape().begin(), wf.shape().end());
@@ -159,7 +172,7 @@ Result<QdqCounts> insert_qdq(onnx::ModelProto* model, const QdqPlan& plan, const
     }
     if (nq.bias_input >= 0 && !wscales.empty()) {
       const std::string b = n->input(nq.bias_input);
-      EZ_ASSIGN_OR_RETURN(Tensor bf, tensor_from_proto(g->initializer(init_index.at(b)), external_dir));
+      EZ_ASSIGN_OR_RETURN(Tensor bf, tensor_from_proto(*consts.at(b), external_dir));
       // A per-channel weight must have one scale per bias element (ConvTranspose: per group).
       if (wscales.size() == 1 || bf.dim(0) % static_cast<int64_t>(wscales.size()) == 0) {
         auto qb = quantize_bias(bf, input_scale, wscales);
@@ -205,6 +218,11 @@ Result<QdqCounts> insert_qdq(onnx::ModelProto* model, const QdqPlan& plan, const
   }
   for (const auto& o : g->output()) read.insert(o.name());
   if (!has_subgraphs) {
+    auto* ns = g->mutable_node();
+    for (int i = ns->size() - 1; i >= 0; --i)
+      if (ns->Get(i).op_type() == "Constant" && ns->Get(i).output_size() == 1 && replaced.count(ns->Get(i).output(0)) &&
+          !read.count(ns->Get(i).output(0)))
+        ns->DeleteSubrange(i, 1);
     auto* inits = g->mutable_initializer();
     for (int i = inits->size() - 1; i >= 0; --i)
       if (replaced.count(inits->Get(i).name()) && !read.count(inits->Get(i).name())) {

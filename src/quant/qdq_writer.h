@@ -21,8 +21,9 @@ struct QdqCounts {
 Result<QdqCounts> insert_qdq(onnx::ModelProto* model, const QdqPlan& plan, const std::map<std::string, QuantParams>& act,
                              ActType act_type, const std::string& external_dir);
 
-// Makes the default-domain opset at least 13 (per-channel DequantizeLinear needs it) with ONNX's
-// version converter, and the IR version at least 7. Returns the opset before.
-Result<int> upgrade_opset(onnx::ModelProto* model);
+// Makes the default-domain opset at least `min_opset` (13 for per-channel DequantizeLinear, 10 for
+// per tensor: QuantizeLinear's first version) with ONNX's version converter, and the IR version
+// at least 7 (with opset >= 13) or 5. Returns the opset before.
+Result<int> upgrade_opset(onnx::ModelProto* model, int min_opset);
 
 }  // namespace ez::quant

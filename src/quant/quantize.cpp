@@ -40,8 +40,9 @@ Result<QuantizeReport> quantize_model(const std::string& model_path, const std::
   name_unnamed_nodes(model.mutable_graph());
   // Planned before the opset upgrade, so that a model with nothing to quantize fails fast.
   EZ_ASSIGN_OR_RETURN(QdqPlan plan, plan_qdq(model.graph(), options.exclude, options.per_channel));
-  EZ_ASSIGN_OR_RETURN(report.opset_before, upgrade_opset(&model));
-  report.opset_after = std::max(report.opset_before, 13);
+  const int min_opset = options.per_channel ? 13 : 10;
+  EZ_ASSIGN_OR_RETURN(report.opset_before, upgrade_opset(&model, min_opset));
+  report.opset_after = std::max(report.opset_before, min_opset);
   // The converter keeps node order and names but may add nodes: plan again on the result.
   EZ_ASSIGN_OR_RETURN(plan, plan_qdq(model.graph(), options.exclude, options.per_channel));
   report.quantizable_nodes = static_cast<int>(plan.nodes.size());

@@ -267,6 +267,29 @@ TEST(QuantModel, OldOpsetIsRaisedTo13) {
   EXPECT_GE(q.proto.ir_version(), 7);
 }
 
+TEST(QuantModel, WeightsInConstantNodes) {
+  // Paddle's exporter keeps every weight in a Constant node instead of an initializer.
+  TempDir dir;
+  test::OnnxBuilder b;
+  b.input("x", {1, 3, 8, 8});
+  auto& c = b.node("Constant", {}, {"w"}, "w_const");
+  auto* a = c.add_attribute();
+  a->set_name("value");
+  a->set_type(onnx::AttributeProto::TENSOR);
+  auto* t = a->mutable_t();
+  t->set_data_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : {2, 3, 1, 1}) t->add_dims(d);
+  for (float v : random_values(6, 9)) t->add_float_data(v);
+  b.node("Conv", {"x", "w"}, {"y"}, "conv");
+  b.output("y");
+  Quantized q = run_quantize(dir, b, QuantizeOptions{}, 2);
+  ASSERT_TRUE(q.report.ok()) << q.report.status().to_string();
+  EXPECT_EQ(q.report->weights, 1);
+  EXPECT_EQ(count_op(q.proto, "Constant"), 0);  // the float original is dropped
+  auto qs = Session::load_file(dir.file("q.onnx"));
+  ASSERT_TRUE(qs.ok()) << qs.status().to_string();
+}
+
 TEST(QuantModel, FailureWritesNothing) {
   TempDir dir;
   auto b = small_model();
