@@ -43,14 +43,4 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, const std::function<void
   }
 }
 
-void ThreadPool::for_each_dynamic(int64_t n, const std::function<void(int64_t)>& fn) const {
-  if (n <= 0) return;
-  if (num_threads_ <= 1 || n == 1 || omp_in_parallel()) {
-    for (int64_t i = 0; i < n; ++i) fn(i);
-    return;
-  }
-#pragma omp parallel for num_threads(static_cast<int>(std::min<int64_t>(num_threads_, n))) schedule(dynamic, 1)
-  for (int64_t i = 0; i < n; ++i) fn(i);
-}
-
 }  // namespace ez

@@ -16,8 +16,6 @@ class ThreadPool {
   // Calls fn(begin, end) over [0, n) split into at most num_threads contiguous chunks, each at
   // least `grain` long. Runs inline when one chunk suffices. fn must not throw.
   void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) const;
-  // fn(i) for i in [0, n), handed out one at a time to whichever thread is free (uneven items).
-  void for_each_dynamic(int64_t n, const std::function<void(int64_t)>& fn) const;
 
   // Makes this pool's size the one OpenMP (and so oneDNN) uses on the calling thread.
   void activate() const;

@@ -1,6 +1,8 @@
 #include "runtime/session.h"
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <cstring>
 
 #include "onnx/onnx_import.h"
@@ -201,11 +203,22 @@ Status Session::Impl::plan_steps(bool shapes_only) {
     steps.push_back(std::move(step));
   }
   // Kernels prepare independently of each other (weight packing, oneDNN primitive creation, most
-  // of a model's load time): spread them over the pool's threads. Errors are reported in node order.
+  // of a model's load time): spread them over plain threads. Not an OpenMP region: oneDNN sizes a
+  // primitive's work split by the thread count it sees when the primitive is created, which is 1
+  // inside a parallel region (and int8 convolutions then computed wrong on 2 threads). Each worker
+  // activates the pool so it sees the session's thread count. Errors are reported in node order.
   std::vector<Status> prepared(to_prepare.size());
-  pool.for_each_dynamic(static_cast<int64_t>(to_prepare.size()), [&](int64_t i) {
-    prepared[i] = steps[to_prepare[i].step].kernel->prepare(to_prepare[i].inputs);
-  });
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    pool.activate();
+    for (size_t i = next++; i < to_prepare.size(); i = next++)
+      prepared[i] = steps[to_prepare[i].step].kernel->prepare(to_prepare[i].inputs);
+  };
+  std::vector<std::thread> helpers;
+  const int extra = std::min<int>(pool.num_threads(), static_cast<int>(to_prepare.size())) - 1;
+  for (int t = 0; t < extra; ++t) helpers.emplace_back(worker);
+  worker();
+  for (std::thread& t : helpers) t.join();
   for (size_t i = 0; i < prepared.size(); ++i) {
     const Step& step = steps[to_prepare[i].step];
     EZ_RETURN_IF_ERROR(prepared[i].with_context(step.op + " node '" + step.node + "'"));

@@ -79,8 +79,10 @@ TEST(ChannelsLast, KernelsUnderTheAttributeEqualNchwOnTransposedData) {
     const char* op;
     Shape x, w;
     bool residual;
+    int sum_first = 0;  // FusedConv: residual added before (1) or after (0) the activation
   } cases[] = {{"Conv", {1, 5, 9, 11}, {16, 5, 3, 3}, false},
-               {"FusedConv", {2, 16, 7, 6}, {16, 16, 3, 3}, true},
+               {"FusedConv", {2, 16, 7, 6}, {16, 16, 3, 3}, true},  // NHWC residual: oneDNN sum post-op
+               {"FusedConv", {1, 32, 9, 10}, {32, 32, 3, 3}, true, 1},
                {"ConvTranspose", {2, 24, 5, 6}, {24, 8, 2, 2}, false},  // kernel == stride: the GEMM form
                {"MaxPool", {1, 19, 9, 8}, {}, false},
                {"AveragePool", {1, 3, 8, 9}, {}, false},
@@ -99,6 +101,7 @@ TEST(ChannelsLast, KernelsUnderTheAttributeEqualNchwOnTransposedData) {
       act.kind = Attribute::Kind::kString;
       act.s = "Relu";
       cfg.attrs.set("activation", act);
+      cfg.attrs.set("sum_first", Attribute::of_int(c.sum_first));
     }
     std::vector<Tensor> nchw = {random_tensor(c.x, rng)};
     if (!c.w.empty()) nchw.push_back(random_tensor(c.w, rng));

@@ -62,15 +62,36 @@ class DnnlConvKernel final : public Kernel {
       const memory::desc src = user_desc(x), dst = user_desc(out[0].shape);
       const memory::desc wany(wdims, memory::data_type::f32, memory::format_tag::any);
       const memory::desc bias = has_bias_ ? memory::desc({w[0]}, memory::data_type::f32, memory::format_tag::a) : memory::desc();
-      dnnl::post_ops ops;
-      if (has_residual_ && sum_first_) ops.append_binary(dnnl::algorithm::binary_add, dst_any);
-      append_activation(ops);
-      if (has_residual_ && !sum_first_) ops.append_binary(dnnl::algorithm::binary_add, dst_any);
-      dnnl::primitive_attr attr;
-      attr.set_post_ops(ops);
-      auto desc = dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                                  src_any, wany, bias, dst_any, strides, dil, pl, pr);
-      pd_ = dnnl::convolution_forward::primitive_desc(desc, attr, engine());
+      // A residual in NHWC: oneDNN's fastest NHWC kernels (brgconv) take it only as a "sum"
+      // post-op, which adds what the destination already holds: the residual is copied into the
+      // output first (a plain copy, against three layout reorders around a slower blocked kernel).
+      sum_residual_ = false;
+      if (has_residual_ && channels_last_) {
+        dnnl::post_ops ops;
+        if (sum_first_) ops.append_sum(1.0f);
+        append_activation(ops);
+        if (!sum_first_) ops.append_sum(1.0f);
+        dnnl::primitive_attr attr;
+        attr.set_post_ops(ops);
+        auto desc = dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                                    src, wany, bias, dst, strides, dil, pl, pr);
+        try {
+          pd_ = dnnl::convolution_forward::primitive_desc(desc, attr, engine());
+          sum_residual_ = std::string(pd_.impl_info_str()).compare(0, 3, "brg") == 0;
+        } catch (const dnnl::error&) {
+        }
+      }
+      if (!sum_residual_) {
+        dnnl::post_ops ops;
+        if (has_residual_ && sum_first_) ops.append_binary(dnnl::algorithm::binary_add, dst_any);
+        append_activation(ops);
+        if (has_residual_ && !sum_first_) ops.append_binary(dnnl::algorithm::binary_add, dst_any);
+        dnnl::primitive_attr attr;
+        attr.set_post_ops(ops);
+        auto desc = dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                                    src_any, wany, bias, dst_any, strides, dil, pl, pr);
+        pd_ = dnnl::convolution_forward::primitive_desc(desc, attr, engine());
+      }
       prim_ = dnnl::convolution_forward(pd_);
       src_reorder_ = pd_.src_desc() != src;
       dst_reorder_ = pd_.dst_desc() != dst;
@@ -81,7 +102,7 @@ class DnnlConvKernel final : public Kernel {
       if (dst_reorder_) {
         dst_buf_ = memory(pd_.dst_desc(), engine());
         from_dst_ = dnnl::reorder(dst_buf_, memory(dst, engine(), nullptr));
-        if (has_residual_) {
+        if (has_residual_ && !sum_residual_) {
           res_buf_ = memory(pd_.dst_desc(), engine());
           to_res_ = dnnl::reorder(memory(dst, engine(), nullptr), res_buf_);
         }
@@ -113,7 +134,10 @@ class DnnlConvKernel final : public Kernel {
       if (dst_reorder_) dst = dst_buf_;
       std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, packed_w_}, {DNNL_ARG_DST, dst}};
       if (has_bias_) args[DNNL_ARG_BIAS] = memory(pd_.bias_desc(), engine(), const_cast<void*>(in[2]->raw()));
-      if (has_residual_) {
+      if (has_residual_ && sum_residual_) {
+        // The sum post-op adds what dst holds: start from the residual (unless it is dst already).
+        if (out[0].raw() != in[3]->raw()) std::memcpy(out[0].raw(), in[3]->raw(), out[0].nbytes());
+      } else if (has_residual_) {
         const int idx = sum_first_ ? 0 : residual_post_op_index_;
         memory res(user_dst_desc_, engine(), const_cast<void*>(in[3]->raw()));
         if (dst_reorder_) {
@@ -183,6 +207,7 @@ class DnnlConvKernel final : public Kernel {
   ActivationSpec act_;
   bool sum_first_, fused_;
   bool use_ref_ = true, has_bias_ = false, has_residual_ = false, weights_constant_ = true;
+  bool sum_residual_ = false;  // residual through a sum post-op (dst pre-filled), see prepare
   int residual_post_op_index_ = 0;
   dnnl::convolution_forward::primitive_desc pd_;
   dnnl::convolution_forward prim_;

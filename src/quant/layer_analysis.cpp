@@ -1,0 +1,246 @@
+#include "quant/layer_analysis.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <set>
+
+#include "onnx/onnx_import.h"
+
+namespace ez::quant {
+
+void ErrorAccumulator::add(const Tensor& f, const Tensor& q) {
+  const float* a = f.data<float>();
+  const float* b = q.data<float>();
+  for (int64_t i = 0; i < f.numel(); ++i) {
+    dot += double(a[i]) * b[i];
+    ff += double(a[i]) * a[i];
+    qq += double(b[i]) * b[i];
+    diff2 += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
+  }
+}
+
+double ErrorAccumulator::cosine() const {
+  if (ff == 0 && qq == 0) return 1.0;  // both all-zero: identical
+  if (ff == 0 || qq == 0) return 0.0;
+  return dot / std::sqrt(ff * qq);
+}
+
+double ErrorAccumulator::rel_error() const { return ff > 0 ? std::sqrt(diff2 / ff) : (diff2 > 0 ? INFINITY : 0.0); }
+
+namespace {
+
+bool is_qdq(const Node& n) { return n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear"; }
+
+// Every node output becomes a graph output too, so a session keeps and returns it.
+void expose_all_values(Graph& g) {
+  std::set<ValueId> outs(g.outputs().begin(), g.outputs().end());
+  for (const Node& n : g.nodes())
+    for (ValueId o : n.outputs)
+      if (o != kNoValue && outs.insert(o).second) g.outputs().push_back(o);
+}
+
+std::map<std::string, int> output_index(const Session& s) {
+  std::map<std::string, int> m;
+  for (size_t i = 0; i < s.outputs().size(); ++i) m[s.outputs()[i].name] = static_cast<int>(i);
+  return m;
+}
+
+// Builds the graph of one quantized node together with the Q/DQ nodes feeding it, reading the
+// float tensors those chains start from as graph inputs. False when an input cannot be traced.
+bool isolate(const Graph& q, size_t node_index, const std::map<std::string, TensorDesc>& float_tensors, Graph* out,
+             std::vector<std::string>* inputs) {
+  std::map<ValueId, int> producer;
+  for (size_t n = 0; n < q.nodes().size(); ++n)
+    for (ValueId o : q.nodes()[n].outputs) producer[o] = static_cast<int>(n);
+  Graph g;
+  g.opset = q.opset;
+  std::map<ValueId, ValueId> mapped;  // value in q -> value in g
+  std::vector<int> chain;             // nodes to copy, producers first
+  bool ok = true;
+  // Depth-first from the node's inputs through Q/DQ nodes down to float tensors or constants.
+  std::function<void(ValueId)> visit = [&](ValueId v) {
+    if (!ok || v == kNoValue || mapped.count(v)) return;
+    const Value& val = q.value(v);
+    Value copy;
+    copy.name = val.name;
+    if (val.is_constant()) {
+      copy.constant = val.constant;
+      copy.desc = val.constant.desc();
+      mapped[v] = g.add_value(std::move(copy));
+      return;
+    }
+    auto p = producer.find(v);
+    const bool from_qdq = p != producer.end() && is_qdq(q.nodes()[p->second]);
+    if (!from_qdq) {
+      auto f = float_tensors.find(val.name);
+      if (f == float_tensors.end()) {
+        ok = false;
+        return;
+      }
+      copy.desc = f->second;
+      const ValueId id = g.add_value(std::move(copy));
+      mapped[v] = id;
+      g.inputs().push_back(id);
+      inputs->push_back(val.name);
+      return;
+    }
+    for (ValueId in : q.nodes()[p->second].inputs) visit(in);
+    mapped[v] = g.add_value(std::move(copy));
+    chain.push_back(p->second);
+  };
+  const Node& node = q.nodes()[node_index];
+  for (ValueId in : node.inputs) visit(in);
+  if (!ok || g.inputs().empty()) return false;
+  chain.push_back(static_cast<int>(node_index));
+  for (ValueId o : node.outputs) {
+    Value v;
+    v.name = q.value(o).name;
+    mapped[o] = g.add_value(std::move(v));
+  }
+  for (int n : chain) {
+    Node copy = q.nodes()[n];
+    for (ValueId& in : copy.inputs)
+      if (in != kNoValue) in = mapped.at(in);
+    for (ValueId& o : copy.outputs) {
+      if (!mapped.count(o)) {  // an unused extra output of a chain node
+        Value v;
+        v.name = q.value(o).name;
+        mapped[o] = g.add_value(std::move(v));
+      }
+      o = mapped.at(o);
+    }
+    g.nodes().push_back(std::move(copy));
+  }
+  g.outputs().push_back(mapped.at(node.outputs[0]));
+  *out = std::move(g);
+  return true;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LayerAnalyzer>> LayerAnalyzer::create(Graph float_model, Graph quant_model, SessionOptions options) {
+  std::unique_ptr<LayerAnalyzer> a(new LayerAnalyzer());
+  EZ_RETURN_IF_ERROR(a->build(std::move(float_model), std::move(quant_model), options));
+  return a;
+}
+
+Result<std::unique_ptr<LayerAnalyzer>> LayerAnalyzer::create(const std::string& float_path, const std::string& quant_path,
+                                                             SessionOptions options) {
+  EZ_ASSIGN_OR_RETURN(Graph f, import_onnx_file(float_path));
+  EZ_ASSIGN_OR_RETURN(Graph q, import_onnx_file(quant_path));
+  return create(std::move(f), std::move(q), std::move(options));
+}
+
+Status LayerAnalyzer::build(Graph float_model, Graph quant_model, const SessionOptions& base) {
+  SessionOptions options = base;
+  options.optimize = false;  // keep every intermediate tensor
+  for (ValueId o : float_model.outputs()) model_outputs_.push_back(float_model.value(o).name);
+  const Graph quant_graph = quant_model;  // the untouched graph, for isolating layers
+  expose_all_values(float_model);
+  expose_all_values(quant_model);
+  auto f = Session::from_graph(std::move(float_model), options);
+  if (!f.ok()) return f.status().with_context("float model");
+  auto q = Session::from_graph(std::move(quant_model), options);
+  if (!q.ok()) return q.status().with_context("quantized model");
+  float_ = std::move(*f);
+  quant_ = std::move(*q);
+  float_index_ = output_index(*float_);
+  quant_index_ = output_index(*quant_);
+  std::map<std::string, TensorDesc> float_tensors;
+  for (const IOInfo& o : float_->outputs())
+    if (o.desc.dtype == DType::kFloat32 && shape_is_static(o.desc.shape)) float_tensors[o.name] = o.desc;
+  for (const IOInfo& i : float_->inputs()) float_tensors[i.name] = i.desc;
+  for (const std::string& name : model_outputs_) {
+    if (!quant_index_.count(name) || !float_tensors.count(name))
+      return invalid_argument("the quantized model has no float output '" + name + "' like the float model");
+  }
+  output_acc_.assign(model_outputs_.size(), ErrorAccumulator());
+
+  for (size_t n = 0; n < quant_graph.nodes().size(); ++n) {
+    const Node& node = quant_graph.nodes()[n];
+    if (is_qdq(node) || node.outputs.empty() || node.outputs[0] == kNoValue) continue;
+    const std::string& tensor = quant_graph.value(node.outputs[0]).name;
+    auto fd = float_tensors.find(tensor);
+    auto qi = quant_index_.find(tensor);
+    if (fd == float_tensors.end() || qi == quant_index_.end()) continue;
+    const TensorDesc& qd = quant_->outputs()[qi->second].desc;
+    if (qd.dtype != DType::kFloat32 || qd.shape != fd->second.shape) continue;
+    Layer layer;
+    layer.info.tensor = tensor;
+    layer.info.node = node.name;
+    layer.info.op = node.op_type;
+    Graph alone;
+    if (isolate(quant_graph, n, float_tensors, &alone, &layer.float_inputs)) {
+      SessionOptions o = options;
+      o.input_shapes.clear();
+      auto s = Session::from_graph(std::move(alone), o);
+      if (s.ok()) {
+        layer.isolated = std::move(*s);
+        layer.info.has_isolated = true;
+      }
+    }
+    layers_.push_back(std::move(layer));
+  }
+  if (layers_.empty()) return invalid_argument("no layer of the quantized model has an output tensor named as in the float model");
+  return Status::OK();
+}
+
+Status LayerAnalyzer::add_sample(const std::vector<Tensor>& inputs) {
+  for (Session* s : {float_.get(), quant_.get()}) {
+    if (inputs.size() != s->inputs().size())
+      return invalid_argument("a sample has " + std::to_string(inputs.size()) + " inputs, the model takes " +
+                              std::to_string(s->inputs().size()));
+    for (size_t i = 0; i < inputs.size(); ++i) EZ_RETURN_IF_ERROR(s->set_input(static_cast<int>(i), inputs[i]));
+    EZ_RETURN_IF_ERROR(s->run());
+  }
+  auto float_value = [&](const std::string& name) -> const Tensor* {
+    auto it = float_index_.find(name);
+    if (it != float_index_.end()) return &float_->output(it->second);
+    const int in = float_->input_index(name);
+    return in >= 0 ? &inputs[in] : nullptr;
+  };
+  for (Layer& l : layers_) {
+    const Tensor* f = float_value(l.info.tensor);
+    l.accumulated.add(*f, quant_->output(quant_index_.at(l.info.tensor)));
+    if (!l.isolated) continue;
+    for (size_t i = 0; i < l.float_inputs.size(); ++i) {
+      const Tensor* v = float_value(l.float_inputs[i]);
+      if (!v) return invalid_argument("float tensor '" + l.float_inputs[i] + "' missing");
+      EZ_RETURN_IF_ERROR(l.isolated->set_input(static_cast<int>(i), *v));
+    }
+    EZ_RETURN_IF_ERROR(l.isolated->run().with_context("layer '" + l.info.node + "' alone"));
+    l.alone.add(*f, l.isolated->output(0));
+  }
+  for (size_t o = 0; o < model_outputs_.size(); ++o)
+    output_acc_[o].add(float_->output(float_index_.at(model_outputs_[o])), quant_->output(quant_index_.at(model_outputs_[o])));
+  ++samples_;
+  return Status::OK();
+}
+
+std::vector<LayerError> LayerAnalyzer::results() const {
+  std::vector<LayerError> r;
+  for (const Layer& l : layers_) {
+    LayerError e = l.info;
+    e.accumulated_cosine = l.accumulated.cosine();
+    e.accumulated_rel_error = l.accumulated.rel_error();
+    if (e.has_isolated) {
+      e.isolated_cosine = l.alone.cosine();
+      e.isolated_rel_error = l.alone.rel_error();
+    }
+    r.push_back(e);
+  }
+  std::stable_sort(r.begin(), r.end(), [](const LayerError& a, const LayerError& b) {
+    if (a.isolated_cosine != b.isolated_cosine) return a.isolated_cosine < b.isolated_cosine;
+    return a.accumulated_cosine < b.accumulated_cosine;
+  });
+  return r;
+}
+
+std::vector<std::pair<std::string, ErrorAccumulator>> LayerAnalyzer::output_errors() const {
+  std::vector<std::pair<std::string, ErrorAccumulator>> r;
+  for (size_t o = 0; o < model_outputs_.size(); ++o) r.emplace_back(model_outputs_[o], output_acc_[o]);
+  return r;
+}
+
+}  // namespace ez::quant
