@@ -34,6 +34,7 @@ void add_run(CLI::App& app);
 void add_bench(CLI::App& app);
 void add_detect(CLI::App& app);
 void add_eval(CLI::App& app);
+void add_quantize(CLI::App& app);
 void add_eval_imagenet(CLI::App& eval);  // a subcommand of `eval`
 
 }  // namespace ez::cli
