@@ -193,6 +193,9 @@ Status Session::Impl::plan_steps(bool shapes_only) {
       }
       stats.folded_nodes++;
       folded[this_node] = true;
+      // The data-less stand-in for a Shape/Size input must not look like an allocated buffer
+      // later (a graph output read by Shape would otherwise never get its own).
+      if (shape_only && !all_constant) slots[node.inputs[0]] = Tensor();
       continue;
     }
     if (shapes_only) continue;

@@ -103,5 +103,30 @@ TEST(Passes, SharedIntermediateValuesAreNotFolded) {
   test::expect_same_outputs(**optimized, **plain, {random_tensor({1, 2, 4, 4}, rng)}, 1e-6);
 }
 
+// Regression: a graph output that a Shape node also reads (its shape folded at planning) must
+// still get a buffer of its own (it was left with a data-less stand-in and crashed the run).
+TEST(Passes, GraphOutputReadByShapeGetsItsOwnBuffer) {
+  auto build = [] {
+    test::GraphBuilder b;
+    const ValueId x = b.input("x", {2, 3});
+    const ValueId r = b.node("Relu", {x}, "r");
+    const ValueId s = b.node("Shape", {r}, "s");
+    const ValueId y = b.node("Reshape", {x, s}, "y");
+    b.g.outputs() = {y, r};
+    return std::move(b.g);
+  };
+  for (bool optimize : {false, true}) {
+    SessionOptions o;
+    o.optimize = optimize;
+    auto session = Session::from_graph(build(), o);
+    ASSERT_TRUE(session.ok()) << session.status().to_string();
+    const Tensor x = float_tensor({-1, 2, -3, 4, -5, 6}, {2, 3});
+    auto out = (*session)->run({x});
+    ASSERT_TRUE(out.ok()) << out.status().to_string();
+    ASSERT_EQ((*out)[1].numel(), 6);
+    for (int i = 0; i < 6; ++i) EXPECT_EQ((*out)[1].data<float>()[i], std::max(0.0f, x.data<float>()[i])) << optimize;
+  }
+}
+
 }  // namespace
 }  // namespace ez
