@@ -7,11 +7,14 @@
 // OpenMP team whose second thread is descheduled waits a whole time slice at every barrier.
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "ops/channels_last.h"
 #include "ops/registry.h"
+#include "ops/x86/winograd_f43.h"
 
 namespace {
 
@@ -64,9 +67,9 @@ const ConvCase kConvs[] = {
 
 // Builds, prepares (weights constant, as in a model) and runs one kernel repeatedly.
 void run_kernel(benchmark::State& state, const KernelConfig& cfg, const std::vector<Tensor>& in,
-                const std::vector<bool>& constant, double flops, const std::string& label) {
+                const std::vector<bool>& constant, double flops, const std::string& label, bool always_fast = false) {
   const int threads = static_cast<int>(state.range(1));
-  const bool fast = state.range(2) != 0;
+  const bool fast = always_fast || state.range(2) != 0;
   auto k = create_kernel(cfg, fast ? KernelChoice::kFast : KernelChoice::kReference);
   if (!k.ok()) return state.SkipWithError(k.status().to_string().c_str());
   std::vector<KernelInput> kin(in.size());
@@ -146,6 +149,60 @@ void BM_MatMulBatched(benchmark::State& state) {
   run_kernel(state, cfg, in, {false, false}, 2.0 * 12 * 197 * 64 * 197, "12x197x64 * 12x64x197");
 }
 
+// 3x3 stride-1 FusedConv + SiLU on NHWC (how sessions run them): oneDNN's direct kernel against
+// Winograd F(4,3). Shapes of YOLOv8n at 640 (C2f bottlenecks, detection heads) and smaller ones
+// near the threshold of winograd::worthwhile(). Args: (case, threads, winograd).
+struct NhwcCase {
+  const char* name;
+  int64_t c, hw, m;
+};
+const NhwcCase kNhwc3x3[] = {
+    {"8->16 @160", 8, 160, 16},       {"16->16 @160", 16, 160, 16},    {"32->32 @80", 32, 80, 32},
+    {"64->64 @80", 64, 80, 64},       {"80->80 @80", 80, 80, 80},      {"64->64 @40", 64, 40, 64},
+    {"128->80 @40", 128, 40, 80},     {"128->128 @20", 128, 20, 128},  {"256->64 @20", 256, 20, 64},
+    {"256->256 @10", 256, 10, 256},   {"32->32 @8", 32, 8, 32},
+};
+
+void BM_Conv3x3Nhwc(benchmark::State& state) {
+  const NhwcCase& cc = kNhwc3x3[state.range(0)];
+  const int threads = static_cast<int>(state.range(1));
+  const bool wino = state.range(2) != 0;
+  const double flops = 2.0 * cc.hw * cc.hw * cc.m * cc.c * 9;
+  const Tensor x = random_tensor({1, cc.hw, cc.hw, cc.c}), w = random_tensor({cc.m, cc.c, 3, 3}), b = random_tensor({cc.m});
+  ThreadPool pool(threads);
+  pool.activate();
+  if (wino) {
+    if (!winograd::cpu_supported()) return state.SkipWithError("no AVX2+FMA");
+    winograd::ConvShape s;
+    s.in_h = s.in_w = cc.hw, s.in_c = cc.c, s.out_c = cc.m;
+    s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = 1;
+    winograd::Epilogue e;
+    e.act.kind = Activation::kSilu;
+    const winograd::F43Conv conv(s, w.data<float>(), b.data<float>(), e);
+    Tensor y = Tensor::zeros(DType::kFloat32, {1, cc.hw, cc.hw, cc.m});
+    for (auto _ : state) {
+      conv.run(x.data<float>(), nullptr, y.data<float>(), &pool);
+      benchmark::DoNotOptimize(y.raw());
+    }
+    state.SetLabel(std::string(cc.name) + " [winograd" + (winograd::worthwhile(s) ? "" : ", not chosen") + ", " +
+                   std::to_string(threads) + "T]");
+  } else {
+    // main() turned Winograd off for the kernel factories, so this is oneDNN's direct kernel.
+    KernelConfig cfg = conv_config({cc.name, cc.c, cc.hw, cc.m, 3, 1, 1}, "FusedConv");
+    cfg.attrs.set("activation", str("Silu"));
+    cfg.attrs.set(kChannelsLastAttr, one_int(1));
+    run_kernel(state, cfg, {x, w, b}, {false, true, true}, flops, cc.name, /*always_fast=*/true);
+    return;
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(flops * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+}
+
+void nhwc_args(benchmark::internal::Benchmark* b) {
+  for (int64_t c = 0; c < static_cast<int64_t>(std::size(kNhwc3x3)); ++c)
+    for (int64_t threads : {1, 2})
+      for (int64_t wino : {0, 1}) b->Args({c, threads, wino});
+}
+
 void conv_args(benchmark::internal::Benchmark* b) {
   for (int64_t c = 0; c < static_cast<int64_t>(std::size(kConvs)); ++c)
     for (int64_t threads : {1, 2})
@@ -158,9 +215,18 @@ void other_args(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_Conv)->Apply(conv_args)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_FusedConvSilu)->Apply(conv_args)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Conv3x3Nhwc)->Apply(nhwc_args)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_GemmClassifierHead)->Apply(other_args)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_MatMulBatched)->Apply(other_args)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // The kernel factories' fast path is oneDNN's; BM_Conv3x3Nhwc calls Winograd itself.
+  setenv("EDGEZOO_WINOGRAD", "0", 1);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

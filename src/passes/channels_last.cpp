@@ -1,9 +1,9 @@
 // Layout assignment: keep 4-D float activations in NHWC between the operators whose fast kernels
 // prefer it, so that consecutive convolutions exchange data without a reorder on each side.
 //
-// oneDNN's fastest convolutions on AVX-512/AVX2 (brgconv) work on NHWC; with NCHW tensors every
-// conv reorders its input and output, which cost as much as the convolutions themselves in
-// YOLOX-nano. This pass decides a layout per value, in topological order:
+// oneDNN has convolution kernels that read and write NHWC directly on AVX2 (jit, jit_1x1, jit_dw)
+// and AVX-512 (brgconv), and edgezoo's Winograd kernel works on NHWC; with NCHW tensors every conv
+// reorders its input and output, which cost as much as the convolutions themselves in YOLOX-nano. This pass decides a layout per value, in topological order:
 //   - Conv / FusedConv / pooling on a 4-D float input, QLinearConv on a 4-D int8 one, run NHWC
 //     (attribute channels_last=1);
 //   - layout-agnostic operators (elementwise, Concat, Split, Slice, Resize) follow their inputs

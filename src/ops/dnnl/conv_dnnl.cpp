@@ -1,10 +1,14 @@
 // Conv and FusedConv through oneDNN: weights reordered once into the layout oneDNN picks,
 // the primitive built once per input shape, bias, activation and residual fused as post-ops.
 // Activations are plain NCHW, or NHWC under the channels_last attribute (set by the layout pass so
-// that consecutive convolutions exchange NHWC, oneDNN's preferred layout here, without reorders).
+// that consecutive convolutions exchange NHWC without reorders). 3x3 stride-1 NHWC convolutions
+// go to the Winograd kernel (ops/x86/winograd_f43.h) where it is faster.
 // Anything oneDNN does not take (non-float,
 // an activation without an eltwise equivalent) falls back to the reference kernel.
+#include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <string>
 
 #include "ops/channels_last.h"
 #include "ops/dnnl/dnnl_common.h"
@@ -12,6 +16,7 @@
 #include "ops/nn/conv_geometry.h"
 #include "ops/op_util.h"
 #include "ops/registry.h"
+#include "ops/x86/winograd_f43.h"
 
 namespace ez::ops {
 namespace {
@@ -33,9 +38,12 @@ class DnnlConvKernel final : public Kernel {
       : ref_(std::move(reference)), attrs_(c.attrs), channels_last_(wants_channels_last(c.attrs)), group_(c.attrs.get_int("group", 1)), act_(act), sum_first_(sum_first),
         fused_(c.op_type == "FusedConv") {}
 
-  const char* impl_name() const override { return use_ref_ ? "ref" : "dnnl"; }
-  // The sum post-op adds the residual where it already lies: no copy when the planner agrees.
-  int output_may_overwrite_input() const override { return !use_ref_ && sum_residual_ ? 3 : -1; }
+  const char* impl_name() const override { return use_ref_ ? "ref" : winograd_ ? "winograd" : "dnnl"; }
+  // The sum post-op (and Winograd's epilogue) add the residual where it already lies: no copy
+  // when the planner agrees.
+  int output_may_overwrite_input() const override {
+    return !use_ref_ && (sum_residual_ || (winograd_ && has_residual_)) ? 3 : -1;
+  }
 
   Status infer(const std::vector<KernelInput>& in, std::vector<TensorDesc>* out) override { return ref_->infer(in, out); }
 
@@ -55,6 +63,11 @@ class DnnlConvKernel final : public Kernel {
     EZ_ASSIGN_OR_RETURN(WindowGeometry g, window_geometry(wa, Shape(x.begin() + 2, x.end()), "Conv"));
     has_bias_ = in.size() > 2 && in[2].present();
     has_residual_ = in.size() > 3 && in[3].present();
+    winograd_.reset();
+    if (prepare_winograd(in, x, w, g)) {
+      use_ref_ = false;
+      return Status::OK();
+    }
     Status s = guard("Conv", [&] {
       memory::dims strides(g.strides.begin(), g.strides.end()), dil, pl(g.pad_begin.begin(), g.pad_begin.end()),
           pr(g.pad_end.begin(), g.pad_end.end());
@@ -135,6 +148,10 @@ class DnnlConvKernel final : public Kernel {
 
   Status run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext& ctx) override {
     if (use_ref_) return run_reference(in, out, ctx);
+    if (winograd_) {
+      winograd_->run(in[0]->data<float>(), has_residual_ ? in[3]->data<float>() : nullptr, out[0].data<float>(), ctx.pool);
+      return Status::OK();
+    }
     return guard("Conv", [&] {
       if (!weights_constant_) pack_weights(*in[1]);
       dnnl::stream stream(engine());
@@ -167,6 +184,28 @@ class DnnlConvKernel final : public Kernel {
   }
 
  private:
+  // 3x3 / stride 1 / NHWC with constant weights: Winograd F(4,3) where it beats oneDNN's direct
+  // kernel (winograd_f43.h). EDGEZOO_WINOGRAD=0 in the environment turns it off (for comparisons).
+  bool prepare_winograd(const std::vector<KernelInput>& in, const Shape& x, const Shape& w, const WindowGeometry& g) {
+    static const bool disabled = [] {
+      const char* e = std::getenv("EDGEZOO_WINOGRAD");
+      return e && std::string(e) == "0";
+    }();
+    if (disabled || !channels_last_ || !winograd::cpu_supported() || x.size() != 4 || group_ != 1) return false;
+    if (w[2] != 3 || w[3] != 3 || !in[1].value || (has_bias_ && !in[2].value)) return false;
+    for (size_t i = 0; i < 2; ++i)
+      if (g.strides[i] != 1 || g.dilations[i] != 1) return false;
+    if (!winograd::epilogue_supported(act_)) return false;
+    winograd::ConvShape s;
+    s.batch = x[0], s.in_c = x[1], s.in_h = x[2], s.in_w = x[3], s.out_c = w[0];
+    s.pad_top = g.pad_begin[0], s.pad_left = g.pad_begin[1], s.pad_bottom = g.pad_end[0], s.pad_right = g.pad_end[1];
+    if (w[1] != s.in_c || !winograd::worthwhile(s)) return false;
+    winograd::Epilogue e{act_, has_residual_, sum_first_};
+    winograd_ = std::make_unique<winograd::F43Conv>(s, in[1].value->data<float>(),
+                                                    has_bias_ ? in[2].value->data<float>() : nullptr, e);
+    return true;
+  }
+
   void append_activation(dnnl::post_ops& ops) {
     using A = dnnl::algorithm;
     const float a = act_.alpha, b = act_.beta;
@@ -224,6 +263,7 @@ class DnnlConvKernel final : public Kernel {
   bool direct_nhwc_ = false;   // a kernel that reads and writes NHWC itself, see prepare
   bool sum_residual_ = false;  // residual through a sum post-op (dst pre-filled), see prepare
   int residual_post_op_index_ = 0;
+  std::unique_ptr<winograd::F43Conv> winograd_;  // set when prepare chose Winograd
   dnnl::convolution_forward::primitive_desc pd_;
   dnnl::convolution_forward prim_;
   memory packed_w_;
