@@ -97,6 +97,7 @@ class DnnlConvKernel final : public Kernel {
         if (has_residual_ && sum_first_) ops.append_sum(1.0f);
         append_activation(ops);
         if (has_residual_ && !sum_first_) ops.append_sum(1.0f);
+        if (has_repeated_eltwise(ops)) throw dnnl::error(dnnl_unimplemented, "repeated eltwise post-op");
         dnnl::primitive_attr attr;
         attr.set_post_ops(ops);
         auto desc = dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
@@ -113,6 +114,7 @@ class DnnlConvKernel final : public Kernel {
         if (has_residual_ && sum_first_) ops.append_binary(dnnl::algorithm::binary_add, dst_any);
         append_activation(ops);
         if (has_residual_ && !sum_first_) ops.append_binary(dnnl::algorithm::binary_add, dst_any);
+        if (has_repeated_eltwise(ops)) throw dnnl::error(dnnl_unimplemented, "repeated eltwise post-op");  // reference
         dnnl::primitive_attr attr;
         attr.set_post_ops(ops);
         auto desc = dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,

@@ -14,6 +14,12 @@ dnnl::engine& engine();
 // Plain row-major descriptor (nchw, ncw, ncdhw, nc, ...) for a float32 shape.
 dnnl::memory::desc plain_desc(const Shape& shape);
 
+// True when two eltwise post-ops of the chain use the same algorithm. oneDNN 2.6's AVX2 JIT
+// convolutions then apply the first one's alpha/beta to both (measured: linear(0.5, 0) followed
+// by linear(1, 3) computed 0.25x; clip(0, 30) then clip(0, 10) left 21): such chains must not
+// be handed to it.
+bool has_repeated_eltwise(const dnnl::post_ops& ops);
+
 // Runs f, turning a dnnl::error into a Status naming `what`.
 template <typename F>
 Status guard(const char* what, F&& f) {

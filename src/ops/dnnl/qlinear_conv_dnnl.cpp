@@ -10,9 +10,23 @@
 // with output_float, a float32 destination).
 // Anything else (non-constant weights or quantization parameters, shifted weights outside s8,
 // ranks other than 3..5) runs on the reference kernel.
+//
+// Exactness. Without VNNI (AVX2 and plain AVX-512 CPUs), oneDNN's int8 kernels multiply with
+// vpmaddubsw, which adds two u8 x s8 products into a saturating int16: 255 * (|w_a| + |w_b|)
+// overflows once two weights of a channel reach 128 together, and results silently differ
+// (ONNX Runtime's U8S8 kernels share the flaw: its quantization notes suggest reduce_range). With
+// int8 (signed) activations oneDNN also halves the weights when it packs them, rounding the odd
+// ones. And its AVX2 kernels apply the first of two same-algorithm eltwise post-ops' parameters
+// to both (dnnl_util::has_repeated_eltwise). In any of these cases the convolution runs as an
+// exact float32 convolution of the integers instead ("dnnl-f32"): x - x_zp and w - w_zp are
+// small integers whose products and sums are exact in float32 below 2^24; the multiplier is a
+// binary post-op, the activation a post-op, and the final rounding, clamping and zero point are
+// applied while narrowing to the integer type, with the reference's formulas.
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "ops/channels_last.h"
 #include "ops/dnnl/dnnl_common.h"
@@ -39,7 +53,7 @@ class DnnlQLinearConvKernel final : public Kernel {
         act_signed_(c.attrs.get_int("activation_input_type", static_cast<int64_t>(DType::kUInt8)) == static_cast<int64_t>(DType::kInt8)),
         float_out_(c.attrs.get_int("output_float", 0) != 0) {}
 
-  const char* impl_name() const override { return use_ref_ ? "ref" : "dnnl"; }
+  const char* impl_name() const override { return use_ref_ ? "ref" : float_route_ ? "dnnl-f32" : "dnnl"; }
 
   Status infer(const std::vector<KernelInput>& in, std::vector<TensorDesc>* out) override { return ref_->infer(in, out); }
 
@@ -98,7 +112,7 @@ class DnnlQLinearConvKernel final : public Kernel {
       act_scale_ = y_scale_;
     }
     // oneDNN 2.6's int8 convolutions wrote zeros with more than four eltwise post-ops.
-    if (post_ops().len() > 4) return Status::OK();  // reference kernel
+    float_route_ = !int8_is_exact(w_s8_, in[0].desc.dtype) || post_ops().len() > 4 || has_repeated_eltwise(post_ops());
     use_ref_ = false;
     // oneDNN sizes a primitive's threading for the threads it sees when it is created; inside an
     // OpenMP parallel region that is one, and int8 kernels so configured gave wrong results when
@@ -111,6 +125,7 @@ class DnnlQLinearConvKernel final : public Kernel {
   Status run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext& ctx) override {
     if (!use_ref_ && !built_) build();
     if (use_ref_) return ref_->run(in, out, ctx);
+    if (float_route_) return run_float_route(*in[0], out[0], ctx);
     return guard("QLinearConv", [&] {
       dnnl::stream stream(engine());
       memory user_src(user_src_desc_, engine(), const_cast<void*>(in[0]->raw()));
@@ -164,9 +179,29 @@ class DnnlQLinearConvKernel final : public Kernel {
     return ops;
   }
 
+  // True when oneDNN's int8 kernels compute this convolution exactly on this CPU (see the top).
+  static bool int8_is_exact(const Tensor& w_s8, DType x_type) {
+    const int isa = static_cast<int>(dnnl::get_effective_cpu_isa());
+    auto has = [isa](dnnl::cpu_isa f) { return (isa & static_cast<int>(f)) == static_cast<int>(f); };
+    if (has(dnnl::cpu_isa::avx512_core_vnni) || has(dnnl::cpu_isa::avx2_vnni)) return true;
+    if (x_type != DType::kUInt8) return false;  // signed activations: weights halved
+    const int64_t M = w_s8.dim(0), K = w_s8.numel() / M;
+    for (int64_t m = 0; m < M; ++m) {  // the two largest |w| of a channel may meet in one pair
+      int first = 0, second = 0;
+      for (int64_t k = 0; k < K; ++k) {
+        const int a = std::abs(static_cast<int>(w_s8.data<int8_t>()[m * K + k]));
+        if (a > first) second = first, first = a;
+        else if (a > second) second = a;
+      }
+      if (255 * (first + second) > 32767) return false;
+    }
+    return true;
+  }
+
   // Creates the primitive and packs the weights; on failure the reference kernel runs instead.
   void build() {
     built_ = true;
+    if (float_route_) return build_float_route();
     const Shape& w = w_s8_.shape();
     const int64_t M = w[0];
     const WindowGeometry& g = geom_;
@@ -220,6 +255,132 @@ class DnnlQLinearConvKernel final : public Kernel {
     use_ref_ = !s.ok();  // oneDNN declined this configuration
   }
 
+  // Activations the float route leaves to its narrowing loop: their oneDNN form repeats the
+  // clip that requantisation already uses.
+  bool act_in_loop() const { return act_.kind == Activation::kClip || act_.kind == Activation::kHardSigmoid; }
+
+  void build_float_route() {
+    using A = dnnl::algorithm;
+    const Shape& w = w_s8_.shape();
+    const int64_t M = w[0];
+    const WindowGeometry& g = geom_;
+    Status s = guard("QLinearConv", [&] {
+      memory::dims strides(g.strides.begin(), g.strides.end()), dil, pl(g.pad_begin.begin(), g.pad_begin.end()),
+          pr(g.pad_end.begin(), g.pad_end.end());
+      for (int64_t d : g.dilations) dil.push_back(d - 1);
+      Shape wdims;
+      if (group_ > 1) wdims = {group_, M / group_, w[1]};
+      else wdims = {M, w[1]};
+      wdims.insert(wdims.end(), w.begin() + 2, w.end());
+      const auto f32 = memory::data_type::f32;
+      user_src_desc_ = user_desc(x_, f32);
+      user_dst_desc_ = user_desc(y_, f32);
+      const memory::desc wany(memory::dims(wdims.begin(), wdims.end()), f32, memory::format_tag::any);
+      const bool has_bias = !bias_values_.empty();
+      const memory::desc bias = has_bias ? memory::desc({M}, f32, memory::format_tag::a) : memory::desc();
+      // acc * multiplier[m]; then, with an activation (or a float output): y_q - y_zp =
+      // clamp(round(.)) scaled to float, and the activation.
+      memory::dims scale_dims(y_.size(), 1);
+      scale_dims[1] = static_cast<int64_t>(scales_.size()) == M ? M : 1;
+      const memory::desc scale_desc(scale_dims, f32, plain_strides(scale_dims));
+      dnnl::post_ops ops;
+      ops.append_binary(A::binary_mul, scale_desc);
+      if (act_.kind != Activation::kNone || float_out_) {
+        const float lo = act_signed_ ? -128.0f : 0.0f, hi = act_signed_ ? 127.0f : 255.0f;
+        ops.append_eltwise(1.0f, A::eltwise_round, 0.0f, 0.0f);
+        ops.append_eltwise(act_scale_, A::eltwise_clip, lo - act_zp_, hi - act_zp_);
+        if (!act_in_loop()) {
+          switch (act_.kind) {
+            case Activation::kRelu: ops.append_eltwise(1.0f, A::eltwise_relu, 0.0f, 0.0f); break;
+            case Activation::kLeakyRelu: ops.append_eltwise(1.0f, A::eltwise_relu, act_.alpha, 0.0f); break;
+            case Activation::kSigmoid: ops.append_eltwise(1.0f, A::eltwise_logistic, 0.0f, 0.0f); break;
+            case Activation::kSilu: ops.append_eltwise(1.0f, A::eltwise_swish, 1.0f, 0.0f); break;
+            case Activation::kHardSwish: ops.append_eltwise(1.0f, A::eltwise_hardswish, 0.0f, 0.0f); break;
+            case Activation::kTanh: ops.append_eltwise(1.0f, A::eltwise_tanh, 0.0f, 0.0f); break;
+            default: break;
+          }
+          if (act_.has_output_affine()) ops.append_eltwise(1.0f, A::eltwise_linear, act_.out_scale, act_.out_shift);
+        }
+      }
+      dnnl::primitive_attr attr;
+      attr.set_post_ops(ops);
+      auto desc = dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                                  user_src_desc_, wany, bias, user_dst_desc_, strides, dil, pl, pr);
+      pd_ = dnnl::convolution_forward::primitive_desc(desc, attr, engine());
+      prim_ = dnnl::convolution_forward(pd_);
+      Tensor wf = Tensor::zeros(DType::kFloat32, w);
+      for (int64_t i = 0; i < wf.numel(); ++i) wf.data<float>()[i] = w_s8_.data<int8_t>()[i];
+      memory user_w(typed_plain_desc(wdims, f32), engine(), wf.raw());
+      packed_w_ = memory(pd_.weights_desc(), engine());
+      dnnl::stream stream(engine());
+      dnnl::reorder(user_w, packed_w_).execute(stream, user_w, packed_w_);
+      stream.wait();
+      if (has_bias) {
+        bias_ = memory(bias, engine());
+        float* b = static_cast<float*>(bias_.get_data_handle());
+        for (int64_t m = 0; m < M; ++m) b[m] = static_cast<float>(bias_values_[m]);
+      }
+      scales_mem_ = memory(scale_desc, engine());
+      std::copy(scales_.begin(), scales_.end(), static_cast<float*>(scales_mem_.get_data_handle()));
+      x_float_ = Tensor::zeros(DType::kFloat32, x_);
+      if (!float_out_) y_float_ = Tensor::zeros(DType::kFloat32, y_);
+    });
+    w_s8_ = Tensor();
+    use_ref_ = !s.ok();
+  }
+
+  static memory::dims plain_strides(const memory::dims& d) {
+    memory::dims st(d.size(), 1);
+    for (int i = static_cast<int>(d.size()) - 2; i >= 0; --i) st[i] = st[i + 1] * d[i + 1];
+    return st;
+  }
+
+  Status run_float_route(const Tensor& x, Tensor& y, const RunContext& ctx) {
+    const int64_t n = x.numel();
+    float* xf = x_float_.data<float>();
+    const float x_zp = static_cast<float>(x_zp_);
+    auto widen = [&](int64_t b, int64_t e) {  // x - x_zp, exact
+      if (x.dtype() == DType::kUInt8)
+        for (int64_t i = b; i < e; ++i) xf[i] = static_cast<float>(x.data<uint8_t>()[i]) - x_zp;
+      else
+        for (int64_t i = b; i < e; ++i) xf[i] = static_cast<float>(x.data<int8_t>()[i]) - x_zp;
+    };
+    if (ctx.pool) ctx.pool->parallel_for(n, 1 << 14, widen);
+    else widen(0, n);
+    float* dst = float_out_ ? y.data<float>() : y_float_.data<float>();
+    EZ_RETURN_IF_ERROR(guard("QLinearConv", [&] {
+      dnnl::stream stream(engine());
+      std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, memory(user_src_desc_, engine(), xf)},
+                                              {DNNL_ARG_WEIGHTS, packed_w_},
+                                              {DNNL_ARG_DST, memory(user_dst_desc_, engine(), dst)},
+                                              {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, scales_mem_}};
+      if (!bias_values_.empty()) args[DNNL_ARG_BIAS] = bias_;
+      prim_.execute(stream, args);
+      stream.wait();
+    }));
+    const int64_t m = y.numel();
+    const bool act = act_.kind != Activation::kNone;
+    const bool in_loop = act && act_in_loop();
+    if (float_out_ && !in_loop) return Status::OK();
+    // The reference's last steps: activation (Clip / HardSigmoid), then z = saturate(round(v / s)
+    // + zp) after an activation, y = saturate(round(v) + zp) without one.
+    const float s = y_scale_, zp = static_cast<float>(y_zp_);
+    const bool u8 = y.dtype() == DType::kUInt8;
+    const float lo = u8 ? 0.0f : -128.0f, hi = u8 ? 255.0f : 127.0f;
+    auto narrow = [&](int64_t b, int64_t e) {
+      if (in_loop) apply_activation(act_, dst + b, e - b);
+      if (float_out_) return;
+      for (int64_t i = b; i < e; ++i) {
+        const float q = std::min(hi, std::max(lo, std::nearbyint(act ? dst[i] / s : dst[i]) + zp));
+        if (u8) y.data<uint8_t>()[i] = static_cast<uint8_t>(q);
+        else y.data<int8_t>()[i] = static_cast<int8_t>(q);
+      }
+    };
+    if (ctx.pool) ctx.pool->parallel_for(m, 1 << 14, narrow);
+    else narrow(0, m);
+    return Status::OK();
+  }
+
  private:
   static memory::desc typed_plain_desc(const Shape& s, memory::data_type t) {
     memory::dims dims(s.begin(), s.end()), strides(s.size(), 1);
@@ -237,6 +398,9 @@ class DnnlQLinearConvKernel final : public Kernel {
   bool channels_last_;
   int64_t group_;
   bool use_ref_ = true, built_ = false;
+  bool float_route_ = false;  // exact float32 convolution instead of int8 (see the top)
+  Tensor x_float_, y_float_;  // its float copies of x - x_zp and of the result before narrowing
+  memory scales_mem_;         // its multipliers (binary post-op)
   // What build() needs, gathered by prepare().
   Shape x_, y_;  // logical NCHW
   WindowGeometry geom_;
