@@ -8,7 +8,11 @@ Runtime; every Conv gets the layout ONNX Runtime's QDQ quantizer writes:
 Everything else (SiLU, Concat, Resize, ...) stays float between a DequantizeLinear and a
 QuantizeLinear, as in ORT-quantized models whose other ops are left in float.
 
-Usage: make_qdq.py FLOAT.onnx CALIB.npy OUT.onnx   (CALIB: the model's single input)
+With --reduce-range the weights use 7 bits ([-64, 64], ONNX Runtime's reduce_range): then no two
+weights of a channel sum past 128 and CPUs without VNNI, whose u8 x s8 instruction (vpmaddubsw)
+adds two products into a saturating int16, compute every convolution exactly.
+
+Usage: make_qdq.py FLOAT.onnx CALIB.npy OUT.onnx [--reduce-range]   (CALIB: the model's single input)
 Needs /usr/bin/python3 with numpy + onnx, and node with onnxruntime-node (tools/ort/ort_run.js).
 """
 import os
@@ -49,6 +53,7 @@ def activation_ranges(model, names, calib, tmp):
 
 def main():
     src, calib, dst = sys.argv[1:4]
+    wmax = 64.0 if "--reduce-range" in sys.argv[4:] else 127.0
     model = onnx.load(src)
     g = model.graph
     inits = {t.name: t for t in g.initializer}
@@ -85,8 +90,8 @@ def main():
     for node in g.node:
         if node in convs:
             w = numpy_helper.to_array(inits[node.input[1]]).astype(np.float32)
-            sw = np.maximum(np.abs(w.reshape(w.shape[0], -1)).max(axis=1) / 127.0, 1e-8).astype(np.float32)
-            wq = np.clip(np.round(w / sw.reshape(-1, *([1] * (w.ndim - 1)))), -127, 127).astype(np.int8)
+            sw = np.maximum(np.abs(w.reshape(w.shape[0], -1)).max(axis=1) / wmax, 1e-8).astype(np.float32)
+            wq = np.clip(np.round(w / sw.reshape(-1, *([1] * (w.ndim - 1)))), -wmax, wmax).astype(np.int8)
             wn = node.input[1]
             add_init(wn + "_int8", wq)
             add_init(wn + "_wscale", sw)
