@@ -14,6 +14,8 @@
 
 #include "ops/channels_last.h"
 #include "ops/registry.h"
+#include "ops/x86/conv1x1.h"
+#include "ops/x86/cpu_features.h"
 #include "ops/x86/winograd_f43.h"
 
 namespace {
@@ -157,7 +159,7 @@ struct NhwcCase {
   int64_t c, hw, m;
 };
 const NhwcCase kNhwc3x3[] = {
-    {"8->16 @160", 8, 160, 16},       {"16->16 @160", 16, 160, 16},    {"32->32 @80", 32, 80, 32},
+    {"8->16 @160", 8, 160, 16},       {"12->16 @208", 12, 208, 16},    {"16->16 @160", 16, 160, 16},    {"32->32 @80", 32, 80, 32},
     {"64->64 @80", 64, 80, 64},       {"80->80 @80", 80, 80, 80},      {"64->64 @40", 64, 40, 64},
     {"128->80 @40", 128, 40, 80},     {"128->128 @20", 128, 20, 128},  {"256->64 @20", 256, 20, 64},
     {"256->256 @10", 256, 10, 256},   {"32->32 @8", 32, 8, 32},
@@ -197,6 +199,46 @@ void BM_Conv3x3Nhwc(benchmark::State& state) {
   state.counters["GFLOP/s"] = benchmark::Counter(flops * state.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
 
+// 1x1 stride-1 FusedConv + SiLU on NHWC: oneDNN's jit_1x1 with the SiLU post-op against the
+// GEMM with the epilogue in registers. YOLOX-Nano / YOLOv8n shapes. Args: (case, threads, ours).
+const NhwcCase kNhwc1x1[] = {
+    {"16->16 @104", 16, 104, 16}, {"32->32 @52", 32, 52, 32},     {"64->64 @52", 64, 52, 64},
+    {"128->64 @26", 128, 26, 64}, {"256->128 @13", 256, 13, 128}, {"64->80 @52", 64, 52, 80},
+    {"192->128 @40", 192, 40, 128},
+};
+
+void BM_Conv1x1Nhwc(benchmark::State& state) {
+  const NhwcCase& cc = kNhwc1x1[state.range(0)];
+  const int threads = static_cast<int>(state.range(1));
+  const double flops = 2.0 * cc.hw * cc.hw * cc.m * cc.c;
+  const Tensor x = random_tensor({1, cc.hw, cc.hw, cc.c}), w = random_tensor({cc.m, cc.c, 1, 1}), b = random_tensor({cc.m});
+  if (state.range(2) == 0) {
+    KernelConfig cfg = conv_config({cc.name, cc.c, cc.hw, cc.m, 1, 1, 1}, "FusedConv");
+    cfg.attrs.set("activation", str("Silu"));
+    cfg.attrs.set(kChannelsLastAttr, one_int(1));
+    return run_kernel(state, cfg, {x, w, b}, {false, true, true}, flops, cc.name, /*always_fast=*/true);
+  }
+  if (!x86::has_avx2_fma()) return state.SkipWithError("no AVX2+FMA");
+  ThreadPool pool(threads);
+  pool.activate();
+  ActivationSpec silu;
+  silu.kind = Activation::kSilu;
+  const conv1x1::Conv1x1 conv({cc.hw * cc.hw, cc.c, cc.m}, w.data<float>(), b.data<float>(), silu, false, false);
+  Tensor y = Tensor::zeros(DType::kFloat32, {1, cc.hw, cc.hw, cc.m});
+  for (auto _ : state) {
+    conv.run(x.data<float>(), nullptr, y.data<float>(), &pool);
+    benchmark::DoNotOptimize(y.raw());
+  }
+  state.SetLabel(std::string(cc.name) + " [avx2-1x1, " + std::to_string(threads) + "T]");
+  state.counters["GFLOP/s"] = benchmark::Counter(flops * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+}
+
+void nhwc1x1_args(benchmark::internal::Benchmark* b) {
+  for (int64_t c = 0; c < static_cast<int64_t>(std::size(kNhwc1x1)); ++c)
+    for (int64_t threads : {1, 2})
+      for (int64_t ours : {0, 1}) b->Args({c, threads, ours});
+}
+
 void nhwc_args(benchmark::internal::Benchmark* b) {
   for (int64_t c = 0; c < static_cast<int64_t>(std::size(kNhwc3x3)); ++c)
     for (int64_t threads : {1, 2})
@@ -216,14 +258,16 @@ void other_args(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_Conv)->Apply(conv_args)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_FusedConvSilu)->Apply(conv_args)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Conv3x3Nhwc)->Apply(nhwc_args)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Conv1x1Nhwc)->Apply(nhwc1x1_args)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_GemmClassifierHead)->Apply(other_args)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_MatMulBatched)->Apply(other_args)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  // The kernel factories' fast path is oneDNN's; BM_Conv3x3Nhwc calls Winograd itself.
+  // The kernel factories' fast path is oneDNN's; the NHWC rows call edgezoo's own kernels directly.
   setenv("EDGEZOO_WINOGRAD", "0", 1);
+  setenv("EDGEZOO_CONV1X1", "0", 1);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

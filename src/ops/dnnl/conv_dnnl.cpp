@@ -2,7 +2,8 @@
 // the primitive built once per input shape, bias, activation and residual fused as post-ops.
 // Activations are plain NCHW, or NHWC under the channels_last attribute (set by the layout pass so
 // that consecutive convolutions exchange NHWC without reorders). 3x3 stride-1 NHWC convolutions
-// go to the Winograd kernel (ops/x86/winograd_f43.h) where it is faster.
+// go to the Winograd kernel (ops/x86/winograd_f43.h), 1x1 stride-1 ones to a GEMM with the
+// activation fused in registers (ops/x86/conv1x1.h), where those are faster.
 // Anything oneDNN does not take (non-float,
 // an activation without an eltwise equivalent) falls back to the reference kernel.
 #include <cstdlib>
@@ -16,6 +17,9 @@
 #include "ops/nn/conv_geometry.h"
 #include "ops/op_util.h"
 #include "ops/registry.h"
+#include "ops/x86/conv1x1.h"
+#include "ops/x86/cpu_features.h"
+#include "ops/x86/epilogue_params.h"
 #include "ops/x86/winograd_f43.h"
 
 namespace ez::ops {
@@ -38,11 +42,11 @@ class DnnlConvKernel final : public Kernel {
       : ref_(std::move(reference)), attrs_(c.attrs), channels_last_(wants_channels_last(c.attrs)), group_(c.attrs.get_int("group", 1)), act_(act), sum_first_(sum_first),
         fused_(c.op_type == "FusedConv") {}
 
-  const char* impl_name() const override { return use_ref_ ? "ref" : winograd_ ? "winograd" : "dnnl"; }
-  // The sum post-op (and Winograd's epilogue) add the residual where it already lies: no copy
-  // when the planner agrees.
+  const char* impl_name() const override { return use_ref_ ? "ref" : hand_ ? hand_->name() : "dnnl"; }
+  // The sum post-op (and the hand-written kernels' epilogues) add the residual where it already
+  // lies: no copy when the planner agrees.
   int output_may_overwrite_input() const override {
-    return !use_ref_ && (sum_residual_ || (winograd_ && has_residual_)) ? 3 : -1;
+    return !use_ref_ && (sum_residual_ || (hand_ && has_residual_)) ? 3 : -1;
   }
 
   Status infer(const std::vector<KernelInput>& in, std::vector<TensorDesc>* out) override { return ref_->infer(in, out); }
@@ -63,8 +67,8 @@ class DnnlConvKernel final : public Kernel {
     EZ_ASSIGN_OR_RETURN(WindowGeometry g, window_geometry(wa, Shape(x.begin() + 2, x.end()), "Conv"));
     has_bias_ = in.size() > 2 && in[2].present();
     has_residual_ = in.size() > 3 && in[3].present();
-    winograd_.reset();
-    if (prepare_winograd(in, x, w, g)) {
+    hand_.reset();
+    if (prepare_hand_written(in, x, w, g)) {
       use_ref_ = false;
       return Status::OK();
     }
@@ -150,8 +154,8 @@ class DnnlConvKernel final : public Kernel {
 
   Status run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext& ctx) override {
     if (use_ref_) return run_reference(in, out, ctx);
-    if (winograd_) {
-      winograd_->run(in[0]->data<float>(), has_residual_ ? in[3]->data<float>() : nullptr, out[0].data<float>(), ctx.pool);
+    if (hand_) {
+      hand_->run(in[0]->data<float>(), has_residual_ ? in[3]->data<float>() : nullptr, out[0].data<float>(), ctx.pool);
       return Status::OK();
     }
     return guard("Conv", [&] {
@@ -186,26 +190,38 @@ class DnnlConvKernel final : public Kernel {
   }
 
  private:
-  // 3x3 / stride 1 / NHWC with constant weights: Winograd F(4,3) where it beats oneDNN's direct
-  // kernel (winograd_f43.h). EDGEZOO_WINOGRAD=0 in the environment turns it off (for comparisons).
-  bool prepare_winograd(const std::vector<KernelInput>& in, const Shape& x, const Shape& w, const WindowGeometry& g) {
-    static const bool disabled = [] {
-      const char* e = std::getenv("EDGEZOO_WINOGRAD");
-      return e && std::string(e) == "0";
-    }();
-    if (disabled || !channels_last_ || !winograd::cpu_supported() || x.size() != 4 || group_ != 1) return false;
-    if (w[2] != 3 || w[3] != 3 || !in[1].value || (has_bias_ && !in[2].value)) return false;
+  // NHWC float convolutions with constant weights where edgezoo's own AVX2 kernels beat oneDNN:
+  // Winograd F(4,3) for 3x3 stride 1 (winograd_f43.h), the fused-epilogue GEMM for 1x1 stride 1
+  // (conv1x1.h). EDGEZOO_WINOGRAD=0 / EDGEZOO_CONV1X1=0 in the environment turn them off (for
+  // comparisons).
+  bool prepare_hand_written(const std::vector<KernelInput>& in, const Shape& x, const Shape& w, const WindowGeometry& g) {
+    auto enabled = [](const char* var) {
+      const char* e = std::getenv(var);
+      return !(e && std::string(e) == "0");
+    };
+    static const bool winograd_on = enabled("EDGEZOO_WINOGRAD"), conv1x1_on = enabled("EDGEZOO_CONV1X1");
+    if (!channels_last_ || !x86::has_avx2_fma() || x.size() != 4 || group_ != 1 || w[1] != x[1]) return false;
+    if (!in[1].value || (has_bias_ && !in[2].value) || !x86::epilogue_supported(act_)) return false;
     for (size_t i = 0; i < 2; ++i)
       if (g.strides[i] != 1 || g.dilations[i] != 1) return false;
-    if (!winograd::epilogue_supported(act_)) return false;
-    winograd::ConvShape s;
-    s.batch = x[0], s.in_c = x[1], s.in_h = x[2], s.in_w = x[3], s.out_c = w[0];
-    s.pad_top = g.pad_begin[0], s.pad_left = g.pad_begin[1], s.pad_bottom = g.pad_end[0], s.pad_right = g.pad_end[1];
-    if (w[1] != s.in_c || !winograd::worthwhile(s)) return false;
-    winograd::Epilogue e{act_, has_residual_, sum_first_};
-    winograd_ = std::make_unique<winograd::F43Conv>(s, in[1].value->data<float>(),
-                                                    has_bias_ ? in[2].value->data<float>() : nullptr, e);
-    return true;
+    const float* weights = in[1].value->data<float>();
+    const float* bias = has_bias_ ? in[2].value->data<float>() : nullptr;
+    if (w[2] == 3 && w[3] == 3 && winograd_on) {
+      winograd::ConvShape s;
+      s.batch = x[0], s.in_c = x[1], s.in_h = x[2], s.in_w = x[3], s.out_c = w[0];
+      s.pad_top = g.pad_begin[0], s.pad_left = g.pad_begin[1], s.pad_bottom = g.pad_end[0], s.pad_right = g.pad_end[1];
+      if (!winograd::worthwhile(s)) return false;
+      hand_ = std::make_unique<winograd::F43Conv>(s, weights, bias, winograd::Epilogue{act_, has_residual_, sum_first_});
+      return true;
+    }
+    const bool unpadded = g.pad_begin[0] == 0 && g.pad_begin[1] == 0 && g.pad_end[0] == 0 && g.pad_end[1] == 0;
+    if (w[2] == 1 && w[3] == 1 && unpadded && conv1x1_on) {
+      const conv1x1::Shape1x1 s{x[0] * x[2] * x[3], x[1], w[0]};
+      if (!conv1x1::worthwhile(s)) return false;
+      hand_ = std::make_unique<conv1x1::Conv1x1>(s, weights, bias, act_, has_residual_, sum_first_);
+      return true;
+    }
+    return false;
   }
 
   void append_activation(dnnl::post_ops& ops) {
@@ -265,7 +281,7 @@ class DnnlConvKernel final : public Kernel {
   bool direct_nhwc_ = false;   // a kernel that reads and writes NHWC itself, see prepare
   bool sum_residual_ = false;  // residual through a sum post-op (dst pre-filled), see prepare
   int residual_post_op_index_ = 0;
-  std::unique_ptr<winograd::F43Conv> winograd_;  // set when prepare chose Winograd
+  std::unique_ptr<x86::NhwcConv> hand_;  // set when prepare chose a hand-written kernel
   dnnl::convolution_forward::primitive_desc pd_;
   dnnl::convolution_forward prim_;
   memory packed_w_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/tensor.h"
+#include "ops/x86/cpu_features.h"
 #include "ops/x86/winograd_f43_kernels.h"
 
 namespace ez::ops::winograd {
@@ -34,35 +35,13 @@ class Scratch {
   size_t size_ = 0;
 };
 
-avx2::ActCode act_code(Activation a) {
-  switch (a) {
-    case Activation::kRelu: return avx2::kActRelu;
-    case Activation::kLeakyRelu: return avx2::kActLeakyRelu;
-    case Activation::kClip: return avx2::kActClip;
-    case Activation::kSigmoid: return avx2::kActSigmoid;
-    case Activation::kSilu: return avx2::kActSilu;
-    case Activation::kHardSwish: return avx2::kActHardSwish;
-    case Activation::kHardSigmoid: return avx2::kActHardSigmoid;
-    default: return avx2::kActNone;
-  }
-}
-
 }  // namespace
 
-bool cpu_supported() {
-#ifdef EDGEZOO_X86
-  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return ok;
-#else
-  return false;
-#endif
-}
+bool cpu_supported() { return x86::has_avx2_fma(); }
 
 bool worthwhile(const ConvShape& s) {
-  return s.in_c >= 16 && s.out_c >= 16 && s.out_h() >= 8 && s.out_w() >= 8;
+  return s.in_c >= 8 && s.out_c >= 8 && s.out_h() >= 8 && s.out_w() >= 8;
 }
-
-bool epilogue_supported(const ActivationSpec& act) { return act.kind != Activation::kTanh; }
 
 F43Conv::F43Conv(const ConvShape& shape, const float* weights, const float* bias, const Epilogue& epilogue)
     : s_(shape), e_(epilogue) {
@@ -105,11 +84,7 @@ void F43Conv::run(const float* x, const float* residual, float* y, const ThreadP
   a.icp = icp_, a.ocp = ocp_;
   a.pad_top = s_.pad_top, a.pad_left = s_.pad_left;
   a.tiles_y = tiles_y_, a.tiles_x = tiles_x_;
-  a.act = act_code(e_.act.kind);
-  a.alpha = e_.act.alpha, a.beta = e_.act.beta;
-  a.affine = e_.act.has_output_affine();
-  a.out_scale = e_.act.out_scale, a.out_shift = e_.act.out_shift;
-  a.sum_first = e_.sum_first;
+  a.epilogue = x86::make_epilogue(e_.act, e_.sum_first);
 
   // Blocks small enough for L2, and at least one per thread; tiles spread evenly over them.
   const int64_t tiles = s_.batch * tiles_y_ * tiles_x_;

@@ -3,7 +3,7 @@
 // one only on AVX-512; on AVX2 its direct kernels are already at the FMA peak, so only doing
 // fewer multiplications is faster). Each 4x4 output tile costs 36 multiply-adds per
 // (input, output) channel pair instead of 144: the three 3x3 layers that dominate YOLOv8n's time
-// run about twice as fast (bench/conv_bench, "winograd" rows).
+// run 2.5-3x as fast (bench/conv_bench, "winograd" rows).
 //
 // The work is split into blocks of output tiles; each block is transformed (input -> V), multiplied
 // (36 independent [tiles x IC] x [IC x OC] GEMMs with the transformed weights U), and transformed
@@ -20,6 +20,7 @@
 
 #include "core/thread_pool.h"
 #include "ops/nn/activation.h"
+#include "ops/x86/nhwc_conv.h"
 
 namespace ez::ops::winograd {
 
@@ -34,25 +35,24 @@ struct ConvShape {
 };
 
 // Whether F(4,3) is expected to beat oneDNN's direct kernel for this convolution (measured on an
-// AVX2 EPYC: channels below 16 leave the transforms dominant, tiny images waste padded tiles).
+// AVX2 EPYC, bench/conv_bench: from 8 channels on it does, 1.2x at 8 -> 16 and 2.5-3x at 32-128;
+// below 8, channel padding makes the transforms dominant; tiny images waste padded tiles).
 bool worthwhile(const ConvShape& s);
 
 // What the output transform applies after the convolution: y = act(conv + bias [+ residual])
-// [+ residual], FusedConv's semantics.
+// [+ residual], FusedConv's semantics (activations: x86::epilogue_supported).
 struct Epilogue {
   ActivationSpec act;
   bool has_residual = false, sum_first = false;
 };
 
-// Activations the AVX2 epilogue computes (others leave the convolution to oneDNN).
-bool epilogue_supported(const ActivationSpec& act);
-
-class F43Conv {
+class F43Conv final : public x86::NhwcConv {
  public:
   // weights: ONNX [OC, IC, 3, 3]; bias: [OC] or null. Transforms and packs the weights once.
   F43Conv(const ConvShape& shape, const float* weights, const float* bias, const Epilogue& epilogue);
   // x: [N, H, W, IC]; residual: [N, OH, OW, OC] or null (may be y itself); y: [N, OH, OW, OC].
-  void run(const float* x, const float* residual, float* y, const ThreadPool* pool) const;
+  void run(const float* x, const float* residual, float* y, const ThreadPool* pool) const override;
+  const char* name() const override { return "winograd"; }
 
  private:
   ConvShape s_;

@@ -6,81 +6,13 @@
 //   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
 //   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
 // V = B^T d B per 6x6 input patch d, M = U (.) V summed over input channels, y = A^T M A.
-#include <immintrin.h>
-
+#include "ops/x86/avx2_common.h"
 #include "ops/x86/winograd_f43_kernels.h"
 
 namespace ez::ops::winograd::avx2 {
 namespace {
 
-inline __m256 splat(float f) { return _mm256_set1_ps(f); }
-
-// Lanes [0, n) set, for the channel tail of a block of 8.
-inline __m256i tail_mask(int64_t n) {
-  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), lane);
-}
-
-inline __m256 load8(const float* p, int64_t valid, __m256i mask) {
-  return valid >= 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, mask);
-}
-
-inline void store8(float* p, __m256 v, int64_t valid, __m256i mask) {
-  if (valid >= 8) _mm256_storeu_ps(p, v);
-  else _mm256_maskstore_ps(p, mask, v);
-}
-
-// e^x with Cephes' polynomial (relative error about 2e-7 over the clamped range).
-inline __m256 exp8(__m256 x) {
-  x = _mm256_min_ps(_mm256_max_ps(x, splat(-88.3762626647949f)), splat(88.3762626647949f));
-  __m256 fx = _mm256_floor_ps(_mm256_fmadd_ps(x, splat(1.44269504088896341f), splat(0.5f)));
-  x = _mm256_fnmadd_ps(fx, splat(0.693359375f), x);
-  x = _mm256_fnmadd_ps(fx, splat(-2.12194440e-4f), x);
-  __m256 y = splat(1.9875691500e-4f);
-  y = _mm256_fmadd_ps(y, x, splat(1.3981999507e-3f));
-  y = _mm256_fmadd_ps(y, x, splat(8.3334519073e-3f));
-  y = _mm256_fmadd_ps(y, x, splat(4.1665795894e-2f));
-  y = _mm256_fmadd_ps(y, x, splat(1.6666665459e-1f));
-  y = _mm256_fmadd_ps(y, x, splat(5.0000001201e-1f));
-  y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, splat(1.0f)));
-  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(fx), _mm256_set1_epi32(127)), 23);
-  return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
-}
-
-// The reference's stable form: 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) below.
-inline __m256 sigmoid8(__m256 x) {
-  const __m256 neg_abs = _mm256_or_ps(x, splat(-0.0f));
-  const __m256 e = exp8(neg_abs);
-  const __m256 one_plus = _mm256_add_ps(splat(1.0f), e);
-  const __m256 pos = _mm256_div_ps(splat(1.0f), one_plus), neg = _mm256_div_ps(e, one_plus);
-  return _mm256_blendv_ps(neg, pos, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ));
-}
-
-// The activation (and the scalar affine after it), written as the reference writes it.
-inline __m256 activate(const BlockArgs& a, __m256 v) {
-  switch (a.act) {
-    case kActRelu: v = _mm256_max_ps(v, _mm256_setzero_ps()); break;
-    case kActLeakyRelu:
-      v = _mm256_blendv_ps(_mm256_mul_ps(v, splat(a.alpha)), v, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GE_OQ));
-      break;
-    case kActClip: v = _mm256_min_ps(_mm256_max_ps(v, splat(a.alpha)), splat(a.beta)); break;
-    case kActSigmoid: v = sigmoid8(v); break;
-    case kActSilu: v = _mm256_mul_ps(v, sigmoid8(v)); break;
-    case kActHardSwish: {
-      const __m256 g = _mm256_add_ps(_mm256_div_ps(v, splat(6.0f)), splat(0.5f));
-      v = _mm256_mul_ps(v, _mm256_max_ps(_mm256_setzero_ps(), _mm256_min_ps(splat(1.0f), g)));
-      break;
-    }
-    case kActHardSigmoid: {
-      const __m256 g = _mm256_add_ps(_mm256_mul_ps(v, splat(a.alpha)), splat(a.beta));
-      v = _mm256_max_ps(_mm256_setzero_ps(), _mm256_min_ps(splat(1.0f), g));
-      break;
-    }
-    default: break;
-  }
-  if (a.affine) v = _mm256_add_ps(_mm256_mul_ps(v, splat(a.out_scale)), splat(a.out_shift));
-  return v;
-}
+using namespace x86::avx2;
 
 // r = B^T d for six vectors d[0], d[stride], ...
 inline void input_1d(const __m256* d, int stride, __m256* r, int rstride) {
@@ -140,20 +72,11 @@ void input_transform(const BlockArgs& a, int64_t tile, int64_t j, int64_t count,
   }
 }
 
-// C[R x 16] = A[R x K] * B[K x 16]; A rows lda apart, B packed 16 wide, C rows ldc apart (C and
-// the scratch it lives in are 32-byte aligned).
+// C[R x 16] = A[R x K] * B[K x 16]; C rows ldc apart (C and its scratch are 32-byte aligned).
 template <int R>
 void gemm_rows(const float* a, int64_t lda, const float* b, int64_t k, float* c, int64_t ldc) {
   __m256 acc0[R], acc1[R];
-  for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm256_setzero_ps();
-  for (int64_t i = 0; i < k; ++i) {
-    const __m256 b0 = _mm256_loadu_ps(b + i * 16), b1 = _mm256_loadu_ps(b + i * 16 + 8);
-    for (int r = 0; r < R; ++r) {
-      const __m256 x = _mm256_broadcast_ss(a + r * lda + i);
-      acc0[r] = _mm256_fmadd_ps(x, b0, acc0[r]);
-      acc1[r] = _mm256_fmadd_ps(x, b1, acc1[r]);
-    }
-  }
+  gemm_tile<R>(a, lda, b, k, acc0, acc1);
   for (int r = 0; r < R; ++r) {
     _mm256_store_ps(c + r * ldc, acc0[r]);
     _mm256_store_ps(c + r * ldc + 8, acc1[r]);
@@ -187,15 +110,19 @@ void output_transform(const BlockArgs& a, int64_t tile, int64_t j, int64_t count
     for (int s = 0; s < 6; ++s) output_1d(mk + s, 6, t + s, 6);  // 4 rows x 6 columns
     for (int r = 0; r < 4; ++r) output_1d(t + r * 6, 1, o + r * 4, 1);
     const __m256 bias = _mm256_loadu_ps(a.bias + c);
+    for (int i = 0; i < 16; ++i) o[i] = _mm256_add_ps(o[i], bias);
+    // All 16 outputs of the tile go through the activation together (activate_many), also the
+    // ones past the image border, which are not stored.
+    auto add_residual = [&] {
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t s = 0; s < cols; ++s)
+          o[r * 4 + s] = _mm256_add_ps(o[r * 4 + s], load8(a.residual + (base + r * a.out_w + s) * a.out_c + c, valid, mask));
+    };
+    if (a.residual && a.epilogue.sum_first) add_residual();
+    activate_many<16>(a.epilogue, o);
+    if (a.residual && !a.epilogue.sum_first) add_residual();
     for (int64_t r = 0; r < rows; ++r)
-      for (int64_t s = 0; s < cols; ++s) {
-        const int64_t off = (base + r * a.out_w + s) * a.out_c + c;
-        __m256 val = _mm256_add_ps(o[r * 4 + s], bias);
-        if (a.residual && a.sum_first) val = _mm256_add_ps(val, load8(a.residual + off, valid, mask));
-        val = activate(a, val);
-        if (a.residual && !a.sum_first) val = _mm256_add_ps(val, load8(a.residual + off, valid, mask));
-        store8(a.y + off, val, valid, mask);
-      }
+      for (int64_t s = 0; s < cols; ++s) store8(a.y + (base + r * a.out_w + s) * a.out_c + c, o[r * 4 + s], valid, mask);
   }
 }
 

@@ -6,10 +6,9 @@
 
 #include <cstdint>
 
-namespace ez::ops::winograd::avx2 {
+#include "ops/x86/epilogue_params.h"
 
-// Activation codes of the epilogue (mirror ops::Activation for the supported ones).
-enum ActCode : int { kActNone, kActRelu, kActLeakyRelu, kActClip, kActSigmoid, kActSilu, kActHardSwish, kActHardSigmoid };
+namespace ez::ops::winograd::avx2 {
 
 struct BlockArgs {
   const float* x = nullptr;         // [N, H, W, IC]
@@ -19,9 +18,7 @@ struct BlockArgs {
   const float* bias = nullptr;      // [OCP]
   int64_t in_h = 0, in_w = 0, in_c = 0, out_h = 0, out_w = 0, out_c = 0, icp = 0, ocp = 0;
   int64_t pad_top = 0, pad_left = 0, tiles_y = 0, tiles_x = 0;
-  int act = kActNone;
-  float alpha = 0, beta = 0, out_scale = 1, out_shift = 0;
-  bool sum_first = false, affine = false;
+  x86::EpilogueParams epilogue;
 };
 
 // Computes the output tiles [tile_begin, tile_begin + count) (tiles numbered image by image, row

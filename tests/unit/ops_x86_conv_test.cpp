@@ -1,15 +1,18 @@
-// Winograd F(4x4, 3x3) (the Conv/FusedConv fast path for 3x3 stride-1 NHWC convolutions) against
-// the reference convolution on awkward shapes: channel counts that are not multiples of the SIMD
-// blocks, images that are not multiples of the 4x4 tile, asymmetric and zero padding, batches,
-// every epilogue activation, residuals added before or after it, in place or not.
+// edgezoo's hand-written AVX2 convolutions (the Conv/FusedConv fast path for NHWC: Winograd
+// F(4x4, 3x3) for 3x3 stride 1, the fused-epilogue GEMM for 1x1 stride 1) against the reference
+// convolution on awkward shapes: channel counts that are not multiples of the SIMD blocks,
+// images that are not multiples of the 4x4 tile or of the 6-row GEMM tile, asymmetric and zero
+// padding, batches, every epilogue activation, residuals added before or after it, in place or
+// not.
 //
-// Tolerance: max |winograd - ref| <= 1e-5 * scale, scale = max(max |ref|, 4 sigma), where sigma =
-// sqrt(9 C) / 3 is the standard deviation of the convolution sum of 9 C products of two U(-1, 1)
+// Tolerance: max |fast - ref| <= 1e-5 * scale, scale = max(max |ref|, 4 sigma), where sigma =
+// sqrt(k^2 C) / 3 is the standard deviation of the convolution sum of k^2 C products of two U(-1, 1)
 // values, so 4 sigma is about the largest pre-activation (for Sigmoid, Clip and HardSigmoid the
 // outputs are bounded but the rounding happened before the activation, at that magnitude). The
 // transforms multiply by up to 5 (B^T) and 8 (A^T) and their sums cancel, so the fp32 error is
 // larger than a direct convolution's: measured at 2e-6..7e-6 of the scale here. A wrong tap, a
-// missing bias or a shifted tile is an error of order 1e-1 of the scale.
+// missing bias or a shifted tile is an error of order 1e-1 of the scale. The 1x1 GEMM only sums
+// in another order (and its sigmoid uses a refined reciprocal): well inside the same bound.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -18,7 +21,7 @@
 
 #include "ops/channels_last.h"
 #include "ops/registry.h"
-#include "ops/x86/winograd_f43.h"
+#include "ops/x86/cpu_features.h"
 
 namespace ez::ops {
 namespace {
@@ -73,6 +76,7 @@ Tensor permute(const Tensor& x, bool to_nhwc) {
 }
 
 struct Case {
+  int64_t k;  // kernel size: 3 (Winograd) or 1 (GEMM)
   int64_t n, c, h, w, m;
   std::vector<int64_t> pads;  // top, left, bottom, right
   const char* act;
@@ -85,14 +89,14 @@ struct Case {
 std::string run_case(const Case& cc, std::mt19937& rng, double* max_ref, double* max_diff) {
   KernelConfig cfg;
   cfg.op_type = "FusedConv";
-  cfg.attrs.set("kernel_shape", ints({3, 3}));
+  cfg.attrs.set("kernel_shape", ints({cc.k, cc.k}));
   cfg.attrs.set("pads", ints({cc.pads[0], cc.pads[1], cc.pads[2], cc.pads[3]}));
   cfg.attrs.set("activation", str(cc.act));
   cfg.attrs.set("activation_alpha", flt(std::string(cc.act) == "Clip" ? -0.5f : 0.2f));
   cfg.attrs.set("activation_beta", flt(std::string(cc.act) == "Clip" ? 2.0f : 0.5f));
   cfg.attrs.set("sum_first", one_int(cc.residual == 2));
-  const int64_t oh = cc.h + cc.pads[0] + cc.pads[2] - 2, ow = cc.w + cc.pads[1] + cc.pads[3] - 2;
-  std::vector<Tensor> in = {random_tensor({cc.n, cc.c, cc.h, cc.w}, rng), random_tensor({cc.m, cc.c, 3, 3}, rng)};
+  const int64_t oh = cc.h + cc.pads[0] + cc.pads[2] - cc.k + 1, ow = cc.w + cc.pads[1] + cc.pads[3] - cc.k + 1;
+  std::vector<Tensor> in = {random_tensor({cc.n, cc.c, cc.h, cc.w}, rng), random_tensor({cc.m, cc.c, cc.k, cc.k}, rng)};
   in.push_back(cc.bias ? random_tensor({cc.m}, rng) : Tensor());
   if (cc.residual) in.push_back(random_tensor({cc.n, cc.m, oh, ow}, rng));
   cfg.num_inputs = static_cast<int>(in.size());
@@ -141,41 +145,64 @@ std::string run_case(const Case& cc, std::mt19937& rng, double* max_ref, double*
   return impl;
 }
 
-TEST(WinogradConv, MatchesReferenceOnAwkwardShapes) {
-  if (!winograd::cpu_supported()) GTEST_SKIP() << "this CPU has no AVX2+FMA: the Winograd kernel never runs here";
-  std::mt19937 rng(23);
-  const Case cases[] = {
-      {1, 16, 8, 8, 16, {1, 1, 1, 1}, "", 0, true, false},
-      {1, 19, 13, 11, 21, {1, 1, 1, 1}, "Silu", 0, true, false},      // channel tails, partial tiles
-      {2, 32, 10, 17, 48, {0, 0, 0, 0}, "Relu", 0, false, false},     // batch, no padding
-      {1, 24, 9, 14, 16, {2, 0, 1, 2}, "LeakyRelu", 1, true, false},  // asymmetric pads
-      {1, 64, 20, 20, 64, {1, 1, 1, 1}, "Silu", 1, true, true},       // residual after, in place
-      {1, 40, 12, 12, 80, {1, 1, 1, 1}, "Sigmoid", 2, true, false},   // residual before
-      {1, 17, 11, 9, 33, {1, 1, 1, 1}, "HardSwish", 2, true, true},
-      {1, 16, 16, 16, 17, {1, 1, 1, 1}, "HardSigmoid", 0, true, false},
-      {1, 18, 8, 12, 16, {1, 1, 1, 1}, "Clip", 0, true, false},
-  };
-  for (const Case& cc : cases) {
-    double max_ref = 0, max_diff = 0;
-    const std::string impl = run_case(cc, rng, &max_ref, &max_diff);
-    const std::string what = "c" + std::to_string(cc.c) + " m" + std::to_string(cc.m) + " " + std::to_string(cc.h) + "x" +
-                             std::to_string(cc.w) + " " + cc.act + " residual " + std::to_string(cc.residual);
-    EXPECT_EQ(impl, "winograd") << what;
-    const double scale = std::max(max_ref, 4 * std::sqrt(9.0 * cc.c) / 3);
-    EXPECT_LE(max_diff, 1e-5 * scale) << what << ": max diff " << max_diff << " of scale " << scale;
-  }
+void expect_matches(const Case& cc, std::mt19937& rng, const char* want_impl) {
+  double max_ref = 0, max_diff = 0;
+  const std::string impl = run_case(cc, rng, &max_ref, &max_diff);
+  const std::string what = std::to_string(cc.k) + "x" + std::to_string(cc.k) + " c" + std::to_string(cc.c) + " m" +
+                           std::to_string(cc.m) + " " + std::to_string(cc.h) + "x" + std::to_string(cc.w) + " " + cc.act +
+                           " residual " + std::to_string(cc.residual);
+  EXPECT_EQ(impl, want_impl) << what;
+  const double scale = std::max(max_ref, 4 * std::sqrt(double(cc.k * cc.k * cc.c)) / 3);
+  EXPECT_LE(max_diff, 1e-5 * scale) << what << ": max diff " << max_diff << " of scale " << scale;
 }
 
-TEST(WinogradConv, LeavesSmallOrUnsupportedConvolutionsToOneDnn) {
+TEST(X86Conv, WinogradMatchesReferenceOnAwkwardShapes) {
+  if (!x86::has_avx2_fma()) GTEST_SKIP() << "this CPU has no AVX2+FMA: the hand-written kernels never run here";
+  std::mt19937 rng(23);
+  const Case cases[] = {
+      {3, 1, 16, 8, 8, 16, {1, 1, 1, 1}, "", 0, true, false},
+      {3, 1, 19, 13, 11, 21, {1, 1, 1, 1}, "Silu", 0, true, false},      // channel tails, partial tiles
+      {3, 2, 32, 10, 17, 48, {0, 0, 0, 0}, "Relu", 0, false, false},     // batch, no padding
+      {3, 1, 24, 9, 14, 16, {2, 0, 1, 2}, "LeakyRelu", 1, true, false},  // asymmetric pads
+      {3, 1, 64, 20, 20, 64, {1, 1, 1, 1}, "Silu", 1, true, true},       // residual after, in place
+      {3, 1, 40, 12, 12, 80, {1, 1, 1, 1}, "Sigmoid", 2, true, false},   // residual before
+      {3, 1, 17, 11, 9, 33, {1, 1, 1, 1}, "HardSwish", 2, true, true},
+      {3, 1, 16, 16, 16, 17, {1, 1, 1, 1}, "HardSigmoid", 0, true, false},
+      {3, 1, 18, 8, 12, 16, {1, 1, 1, 1}, "Clip", 0, true, false},
+      {3, 1, 12, 21, 19, 16, {1, 1, 1, 1}, "Silu", 0, true, false},      // the YOLOX Focus shape, 12 channels
+  };
+  for (const Case& cc : cases) expect_matches(cc, rng, "winograd");
+}
+
+TEST(X86Conv, Conv1x1MatchesReferenceOnAwkwardShapes) {
+  if (!x86::has_avx2_fma()) GTEST_SKIP() << "this CPU has no AVX2+FMA: the hand-written kernels never run here";
+  std::mt19937 rng(31);
+  const Case cases[] = {
+      {1, 1, 16, 8, 8, 16, {0, 0, 0, 0}, "", 0, true, false},
+      {1, 1, 19, 7, 11, 21, {0, 0, 0, 0}, "Silu", 0, true, false},     // 77 pixels: a 5-row tail tile
+      {1, 2, 64, 5, 9, 48, {0, 0, 0, 0}, "Relu", 0, false, false},     // batch, no bias
+      {1, 1, 8, 9, 9, 8, {0, 0, 0, 0}, "LeakyRelu", 1, true, false},   // half a 16-channel block
+      {1, 1, 128, 6, 13, 64, {0, 0, 0, 0}, "Silu", 1, true, true},     // residual after, in place
+      {1, 1, 40, 12, 12, 80, {0, 0, 0, 0}, "Sigmoid", 2, true, false},  // residual before
+      {1, 1, 17, 11, 9, 33, {0, 0, 0, 0}, "HardSwish", 2, true, true},
+      {1, 1, 256, 4, 17, 24, {0, 0, 0, 0}, "HardSigmoid", 0, true, false},
+      {1, 1, 18, 8, 12, 13, {0, 0, 0, 0}, "Clip", 0, true, false},
+  };
+  for (const Case& cc : cases) expect_matches(cc, rng, "avx2-1x1");
+}
+
+TEST(X86Conv, LeavesSmallOrUnsupportedConvolutionsToOneDnn) {
   std::mt19937 rng(29);
   const Case cases[] = {
-      {1, 8, 16, 16, 16, {1, 1, 1, 1}, "Silu", 0, true, false},  // too few input channels to pay
-      {1, 32, 5, 5, 32, {1, 1, 1, 1}, "", 0, true, false},       // image smaller than two tiles
-      {1, 32, 12, 12, 32, {1, 1, 1, 1}, "Tanh", 0, true, false},  // activation the epilogue lacks
+      {3, 1, 4, 16, 16, 16, {1, 1, 1, 1}, "Silu", 0, true, false},   // too few input channels to pay
+      {3, 1, 32, 5, 5, 32, {1, 1, 1, 1}, "", 0, true, false},        // image smaller than two tiles
+      {3, 1, 32, 12, 12, 32, {1, 1, 1, 1}, "Tanh", 0, true, false},  // activation the epilogue lacks
+      {1, 1, 4, 16, 16, 16, {0, 0, 0, 0}, "Silu", 0, true, false},   // too few input channels
+      {1, 1, 32, 12, 12, 32, {1, 1, 1, 1}, "", 0, true, false},      // a padded 1x1
   };
   for (const Case& cc : cases) {
     double max_ref = 0, max_diff = 0;
-    EXPECT_EQ(run_case(cc, rng, &max_ref, &max_diff), "dnnl") << cc.c << " " << cc.act;
+    EXPECT_EQ(run_case(cc, rng, &max_ref, &max_diff), "dnnl") << cc.k << "x" << cc.k << " c" << cc.c << " " << cc.act;
     EXPECT_LE(max_diff, 1e-5 * max_ref);
   }
 }
