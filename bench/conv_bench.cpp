@@ -174,7 +174,7 @@ void BM_Conv3x3Nhwc(benchmark::State& state) {
   ThreadPool pool(threads);
   pool.activate();
   if (wino) {
-    if (!winograd::cpu_supported()) return state.SkipWithError("no AVX2+FMA");
+    if (!x86::has_avx2_fma()) return state.SkipWithError("no AVX2+FMA");
     winograd::ConvShape s;
     s.in_h = s.in_w = cc.hw, s.in_c = cc.c, s.out_c = cc.m;
     s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = 1;

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "ops/x86/conv1x1_kernels.h"
-#include "ops/x86/cpu_features.h"
 
 namespace ez::ops::conv1x1 {
 

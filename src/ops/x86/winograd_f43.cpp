@@ -5,7 +5,6 @@
 #include <algorithm>
 
 #include "core/tensor.h"
-#include "ops/x86/cpu_features.h"
 #include "ops/x86/winograd_f43_kernels.h"
 
 namespace ez::ops::winograd {
@@ -36,8 +35,6 @@ class Scratch {
 };
 
 }  // namespace
-
-bool cpu_supported() { return x86::has_avx2_fma(); }
 
 bool worthwhile(const ConvShape& s) {
   return s.in_c >= 8 && s.out_c >= 8 && s.out_h() >= 8 && s.out_w() >= 8;

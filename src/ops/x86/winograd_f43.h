@@ -24,9 +24,6 @@
 
 namespace ez::ops::winograd {
 
-// True when this CPU runs the AVX2 + FMA kernels.
-bool cpu_supported();
-
 struct ConvShape {
   int64_t batch = 1, in_h = 0, in_w = 0, in_c = 0, out_c = 0;
   int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;

@@ -1,6 +1,6 @@
 // AVX2 + FMA stages of the F(4x4, 3x3) Winograd convolution: input transform, the 36 GEMMs with
 // a 6x16 register-blocked micro-kernel, output transform with the epilogue. Built with
-// -mavx2 -mfma (CMakeLists: *_avx2.cpp); reached only through winograd::cpu_supported().
+// -mavx2 -mfma (CMakeLists: *_avx2.cpp); reached only after x86::has_avx2_fma().
 //
 // Transform matrices (Lavin & Gray, points 0, +-1, +-2):
 //   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
