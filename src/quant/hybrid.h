@@ -6,7 +6,9 @@
 //    own is the one worth keeping in float; one bad only through its inputs is not.
 // 2. The shortest prefix of that ranking that reaches the target is found by doubling the prefix
 //    (1, 2, 4, ...) and then bisecting. Each candidate is written from the calibration's ranges
-//    (no recalibration) and scored with the deployed runtime (optimised, int8 kernels).
+//    (no recalibration) and scored as it will run when deployed (optimised session). The score
+//    is the cosine over all calibration samples together (as `analyze` reports it), the worst
+//    output's: one odd sample does not decide alone; the worst sample's cosine is reported too.
 // 3. Each kept layer is tried back in int8, least damaging first, and left in int8 when the target
 //    still holds (the ranking is a guess; this drops layers it put too high).
 #pragma once

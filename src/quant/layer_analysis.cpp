@@ -30,6 +30,13 @@ void ErrorAccumulator::add(const Tensor& f, const Tensor& q) {
   diff2 += e;
 }
 
+void ErrorAccumulator::add(const ErrorAccumulator& o) {
+  dot += o.dot;
+  ff += o.ff;
+  qq += o.qq;
+  diff2 += o.diff2;
+}
+
 double ErrorAccumulator::cosine() const {
   if (ff == 0 && qq == 0) return 1.0;  // both all-zero: identical
   if (ff == 0 || qq == 0) return 0.0;

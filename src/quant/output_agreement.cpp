@@ -12,6 +12,13 @@ double Agreement::min_cosine() const {
   return m;
 }
 
+int Agreement::worst_sample() const {
+  if (sample_cosine.empty()) return -1;
+  return static_cast<int>(std::min_element(sample_cosine.begin(), sample_cosine.end()) - sample_cosine.begin());
+}
+
+double Agreement::worst_sample_cosine() const { return sample_cosine.empty() ? 1.0 : sample_cosine[worst_sample()]; }
+
 Result<std::unique_ptr<OutputAgreement>> OutputAgreement::create(const std::string& float_path, const DatasetList& list,
                                                                  const SampleLoader& load, const SessionOptions& options,
                                                                  size_t cache_bytes) {
@@ -72,7 +79,9 @@ Result<Agreement> OutputAgreement::score(Session& s) {
     if (index.back() < 0) return invalid_argument("the candidate model has no output '" + name + "'");
   }
   std::vector<ErrorAccumulator> acc(output_names_.size());
+  Agreement a;
   for (size_t i = 0; i < float_outputs_.size(); ++i) {
+    double worst = 1.0;
     EZ_ASSIGN_OR_RETURN(Tensor x, input(i));
     EZ_RETURN_IF_ERROR(s.set_input(0, x));
     EZ_RETURN_IF_ERROR(s.run());
@@ -82,10 +91,13 @@ Result<Agreement> OutputAgreement::score(Session& s) {
       if (q.dtype() != DType::kFloat32 || q.shape() != f.shape())
         return invalid_argument("the candidate's output '" + output_names_[o] + "' is " + q.desc().to_string() + ", the float model's " +
                                 f.desc().to_string());
-      acc[o].add(f, q);
+      ErrorAccumulator one;
+      one.add(f, q);
+      worst = std::min(worst, one.cosine());
+      acc[o].add(one);
     }
+    a.sample_cosine.push_back(worst);
   }
-  Agreement a;
   for (size_t o = 0; o < index.size(); ++o) a.outputs.push_back({output_names_[o], acc[o].cosine(), acc[o].rel_error()});
   return a;
 }

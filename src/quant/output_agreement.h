@@ -1,7 +1,7 @@
 // The float model's outputs on a sample list, kept so that candidate quantized models can be
 // scored against them one after another (the --hybrid search tries several) without running the
 // float model again. Sessions are optimised, with the caller's kernels: the score is what the
-// quantized model will give when deployed, int8 kernels included.
+// quantized model will give when deployed.
 #pragma once
 
 #include <memory>
@@ -16,7 +16,11 @@ namespace ez::quant {
 
 struct Agreement {
   std::vector<OutputError> outputs;  // per model output, accumulated over the samples
+  std::vector<double> sample_cosine;  // per sample: its worst output's cosine
   double min_cosine() const;         // the worst output's cosine (1 with no outputs)
+  // The sample with the lowest cosine (-1 with no samples) and that cosine.
+  int worst_sample() const;
+  double worst_sample_cosine() const;
 };
 
 class OutputAgreement {

@@ -19,16 +19,15 @@ std::string cosine_text(double c) {
 Result<vision::Image> render_analysis_plot(const quant::AnalysisResult& r, int top, const std::string& title) {
   const size_t rows = std::min<size_t>(top > 0 ? top : r.layers.size(), r.layers.size());
   vision::BarChart chart;
-  chart.title = title;
   std::string outs;
   for (const quant::OutputError& o : r.outputs) {
-    char buf[128];
+    char buf[160];
     std::snprintf(buf, sizeof(buf), "%s'%s' %.4f", outs.empty() ? "" : ", ", o.name.c_str(), o.cosine);
     outs += buf;
   }
-  chart.axis = "bars: 1 - cosine vs float, log scale (longer = worse; 1e-2 = cosine 0.99, 1e-3 = 0.999), labels: cosine; worst " +
-               std::to_string(rows) + " of " + std::to_string(r.layers.size()) + " layers, " + std::to_string(r.samples) +
-               " samples; output cosine " + outs;
+  chart.title = title + ": worst " + std::to_string(rows) + " of " + std::to_string(r.layers.size()) + " layers over " +
+                std::to_string(r.samples) + " samples; output cosine " + outs;
+  chart.axis = "bars: 1 - cosine against float, log scale, longer = worse (1e-2 = cosine 0.99, 1e-3 = 0.999); numbers: cosine";
   vision::BarSeries iso{"isolated (layer alone, float inputs)", {230, 120, 20}, {}, {}};
   vision::BarSeries acc{"accumulated (int8 model up to here)", {40, 90, 200}, {}, {}};
   for (size_t i = 0; i < rows; ++i) {
@@ -42,6 +41,7 @@ Result<vision::Image> render_analysis_plot(const quant::AnalysisResult& r, int t
   chart.series = {iso, acc};
   chart.row_height = 28;
   chart.log_scale = true;
+  chart.width = 1100;
   return vision::render_bar_chart(chart);
 }
 

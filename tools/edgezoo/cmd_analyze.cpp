@@ -45,8 +45,9 @@ int analyze(AnalyzeArgs& a) {
   auto r = quant::analyze_models(a.model, a.quant_model, *dataset, loader, *opts, progress_printer("analyzing"));
   if (!r.ok()) return report(r.status());
 
-  // The analysis runs the QDQ arithmetic in float (every tensor kept); the deployed runtime runs
-  // int8 kernels. Both output figures are shown, so a gap between them points at the runtime.
+  // The analysis runs unoptimised sessions (every tensor kept, Q/DQ computed as written); the
+  // deployed model runs optimised (fused, int8 kernels where the QDQ patterns allow). Both output
+  // figures are shown, so a gap between them points at the runtime rather than the quantization.
   auto agreement = quant::OutputAgreement::create(a.model, *dataset, loader, *opts);
   if (!agreement.ok()) return report(agreement.status());
   auto session = Session::load_file(a.quant_model, *opts);
@@ -56,8 +57,12 @@ int analyze(AnalyzeArgs& a) {
 
   std::fputs(quant::format_analysis_table(*r, a.top).c_str(), stdout);
   for (const quant::OutputError& o : deployed->outputs)
-    std::printf("output '%s' with edgezoo's int8 runtime (%s kernels): cosine %.6f, relative error %.5f\n", o.name.c_str(),
+    std::printf("output '%s' as deployed (optimised session, %s kernels): cosine %.6f, relative error %.5f\n", o.name.c_str(),
                 a.reference ? "reference" : "fast", o.cosine, o.rel_error);
+  const int worst = deployed->worst_sample();
+  if (worst >= 0)
+    std::printf("worst sample: line %d '%s', output cosine %.6f\n", dataset->entries[worst].line,
+                dataset->entries[worst].path.c_str(), deployed->worst_sample_cosine());
   std::printf("analysis %.1f s over %d samples\n", r->seconds, r->samples);
   if (!a.json.empty()) {
     nlohmann::json j = quant::analysis_json(*r);
@@ -69,13 +74,17 @@ int analyze(AnalyzeArgs& a) {
     nlohmann::json outs = nlohmann::json::array();
     for (const quant::OutputError& o : deployed->outputs)
       outs.push_back({{"name", o.name}, {"cosine", o.cosine}, {"rel_error", o.rel_error}});
-    j["outputs_runtime"] = outs;
+    j["outputs_deployed"] = outs;
+    nlohmann::json per = nlohmann::json::array();
+    for (size_t i = 0; i < deployed->sample_cosine.size(); ++i)
+      per.push_back({{"path", dataset->entries[i].path}, {"cosine", deployed->sample_cosine[i]}});
+    j["samples_deployed"] = per;
     Status st = write_file_atomic(a.json, j.dump(1) + "\n");
     if (!st.ok()) return report(st);
     std::printf("wrote %s\n", a.json.c_str());
   }
   if (!a.plot.empty()) {
-    const std::string title = "int8 damage per layer: " + file_name(a.quant_model) + " vs " + file_name(a.model);
+    const std::string title = "int8 damage per layer, " + file_name(a.quant_model) + " vs " + file_name(a.model);
     auto img = render_analysis_plot(*r, a.top > 0 ? a.top : 20, title);
     if (!img.ok()) return report(img.status());
     Status st = vision::write_image(a.plot, *img);

@@ -38,8 +38,9 @@ std::string fmt(double v) {
 }
 
 void print_trial(const quant::HybridTrial& t, double target) {
-  std::printf("hybrid: %2zu in float%s%s%s: output cosine %.6f %s %g\n", t.in_float.size(), t.in_float.empty() ? "" : " (",
-              name_list(t.in_float, 6).c_str(), t.in_float.empty() ? "" : ")", t.agreement.min_cosine(), t.meets ? ">=" : "<", target);
+  std::printf("hybrid: %2zu in float%s%s%s: output cosine %.6f %s %g (worst sample %.6f)\n", t.in_float.size(),
+              t.in_float.empty() ? "" : " (", name_list(t.in_float, 6).c_str(), t.in_float.empty() ? "" : ")",
+              t.agreement.min_cosine(), t.meets ? ">=" : "<", target, t.agreement.worst_sample_cosine());
   std::fflush(stdout);
 }
 
@@ -49,13 +50,16 @@ nlohmann::json hybrid_json(const quant::HybridResult& h) {
   j["target_met"] = h.target_met;
   j["cosine"] = h.reached.min_cosine();
   j["cosine_all_int8"] = h.cosine_all_int8;
+  j["worst_sample_cosine"] = h.reached.worst_sample_cosine();
   j["kept_float"] = h.kept_float;
   nlohmann::json outs = nlohmann::json::array();
   for (const auto& o : h.reached.outputs) outs.push_back({{"name", o.name}, {"cosine", o.cosine}, {"rel_error", o.rel_error}});
   j["outputs"] = outs;
   j["ranked_layers"] = h.ranked;
   nlohmann::json trials = nlohmann::json::array();
-  for (const auto& t : h.trials) trials.push_back({{"in_float", t.in_float}, {"cosine", t.agreement.min_cosine()}, {"meets", t.meets}});
+  for (const auto& t : h.trials)
+    trials.push_back({{"in_float", t.in_float}, {"cosine", t.agreement.min_cosine()},
+                      {"worst_sample_cosine", t.agreement.worst_sample_cosine()}, {"meets", t.meets}});
   j["trials"] = trials;
   j["analysis_s"] = h.analysis_s;
   j["search_s"] = h.search_s;
