@@ -79,8 +79,8 @@ Result<HybridResult> search_hybrid(const CalibratedModel& c, const std::string& 
   std::vector<std::string> chosen;
   EZ_ASSIGN_OR_RETURN(bool met, trial({}));
   r.cosine_all_int8 = r.trials.back().agreement.min_cosine();
-  // Leaving every ranked layer in float is not a quantized model: the search stops one short.
-  const size_t most = ranked.empty() ? 0 : ranked.size() - 1;
+  // Leaving every layer in float is no quantized model: the search stops one short of that.
+  const size_t most = ranked.size() < all.report.quantized.size() ? ranked.size() : (ranked.empty() ? 0 : ranked.size() - 1);
   if (!met) {
     size_t lo = 0, hi = 0;  // prefix lo misses the target; prefix hi (when > 0) meets it
     for (size_t k = 1; k <= most; k = std::min(2 * k, most)) {

@@ -42,6 +42,7 @@ import time
 
 import numpy as np
 import onnx
+import onnx.numpy_helper
 from onnx import helper, TensorProto
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -102,6 +103,26 @@ def check_qdq_structure(path, name, excluded):
 def error_case(edgezoo, args, expect, name, out):
     # Progress lines may precede it; the error itself is one line starting "edgezoo:".
     check_one_line_error(run([edgezoo, "quantize", *args, "-o", out]), expect, name, [out])
+
+
+def two_conv_model(tmp):
+    """x -> Conv -> Relu -> Conv, random weights, and a list of two random .npy samples: int8 can never
+    reproduce it exactly, so a hybrid target of 1 is out of reach."""
+    rng = np.random.default_rng(5)
+    inits = [onnx.numpy_helper.from_array(rng.normal(0, 0.3, s).astype(np.float32), n)
+             for n, s in (("w1", (4, 3, 3, 3)), ("w2", (4, 4, 1, 1)))]
+    g = helper.make_graph([helper.make_node("Conv", ["x", "w1"], ["c1"], name="conv1"), helper.make_node("Relu", ["c1"], ["r1"], name="relu"),
+                           helper.make_node("Conv", ["r1", "w2"], ["y"], name="conv2")], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 6, 6])], inits)
+    path = os.path.join(tmp, "two_conv.onnx")
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), path)
+    list_path = os.path.join(tmp, "two_conv.txt")
+    with open(list_path, "w") as f:
+        for i in range(2):
+            np.save(os.path.join(tmp, f"two_conv_{i}.npy"), rng.normal(0, 1, (1, 3, 8, 8)).astype(np.float32))
+            f.write(f"two_conv_{i}.npy\n")
+    return path, list_path
 
 
 def main():
@@ -218,6 +239,10 @@ def main():
     error_case(args.edgezoo, [plain, "--dataset", list_path], "no quantizable operator", "no quantizable op", bad_out)
     error_case(args.edgezoo, [model, "--dataset", list_path, "--exclude", "Conv_390,nope"], "'nope'", "unknown --exclude node", bad_out)
     error_case(args.edgezoo, [model, "--dataset", list_path, "--algo", "median"], "median", "unknown algorithm", bad_out)
+    error_case(args.edgezoo, [model, "--dataset", list_path, "--hybrid", "auto:1.5"], "--hybrid", "bad --hybrid target", bad_out)
+    tiny, tiny_list = two_conv_model(tmp)
+    error_case(args.edgezoo, [tiny, "--dataset", tiny_list, "--hybrid", "auto:1"], "cannot be reached", "hybrid target out of reach",
+               bad_out)
 
     if os.path.exists(minmax):
         analyze_error_cases(args.edgezoo, model, minmax, list_path, tmp)

@@ -94,19 +94,14 @@ nlohmann::json report_json(const quant::QuantizeReport& r, const QuantizeArgs& a
   return j;
 }
 
-int quantize(QuantizeArgs& a) {
-  const auto t0 = std::chrono::steady_clock::now();
-  auto opts = a.session_options();
-  if (!opts.ok()) return report(opts.status());
-  if (a.per_channel && a.per_tensor) return report(invalid_argument("give --per-channel or --per-tensor, not both"));
+Result<quant::QuantizeOptions> quantize_options(const QuantizeArgs& a, const SessionOptions& session) {
+  if (a.per_channel && a.per_tensor) return invalid_argument("give --per-channel or --per-tensor, not both");
   quant::QuantizeOptions o;
-  auto algo = quant::parse_calib_algo(a.algo);
-  if (!algo.ok()) return report(algo.status());
-  o.range.algo = *algo;
+  EZ_ASSIGN_OR_RETURN(o.range.algo, quant::parse_calib_algo(a.algo));
   o.range.percentile = a.percentile;
-  if (!(a.percentile > 0 && a.percentile <= 100)) return report(invalid_argument("--percentile must be in (0, 100]"));
+  if (!(a.percentile > 0 && a.percentile <= 100)) return invalid_argument("--percentile must be in (0, 100]");
   if (a.act == "int8") o.range.act = quant::ActType::kInt8Symmetric;
-  else if (a.act != "uint8") return report(invalid_argument("--act must be uint8 or int8, not '" + a.act + "'"));
+  else if (a.act != "uint8") return invalid_argument("--act must be uint8 or int8, not '" + a.act + "'");
   o.per_channel = !a.per_tensor;
   for (const std::string& list : a.exclude) {
     size_t pos = 0;
@@ -116,60 +111,87 @@ int quantize(QuantizeArgs& a) {
       pos = end + 1;
     }
   }
+  o.session = session;
+  return o;
+}
+
+// The search with a line per candidate; a target out of reach is an error (nothing is written).
+Result<quant::HybridResult> hybrid_search(const quant::CalibratedModel& c, const std::string& model, const quant::DatasetList& list,
+                                          const quant::SampleLoader& loader, const quant::HybridOptions& hopt) {
+  std::printf("hybrid: target output cosine %g on the %zu calibration samples; ranking layers by isolated damage\n",
+              hopt.target_cosine, list.entries.size());
+  std::fflush(stdout);
+  EZ_ASSIGN_OR_RETURN(quant::HybridResult h,
+                      quant::search_hybrid(c, model, list, loader, hopt, progress_printer("analyzing"),
+                                           [&](const quant::HybridTrial& t) { print_trial(t, hopt.target_cosine); }));
+  if (!h.target_met)
+    return unsupported("--hybrid: output cosine " + fmt(hopt.target_cosine) + " cannot be reached: the best of " +
+                       std::to_string(h.trials.size()) + " tries, with " + std::to_string(h.kept_float.size()) + " of the " +
+                       std::to_string(h.ranked) + " quantized layers in float, gives " + fmt(h.reached.min_cosine()) +
+                       " (all int8: " + fmt(h.cosine_all_int8) + "); nothing written. Lower the target or --exclude by hand");
+  return h;
+}
+
+void print_summary(const quant::QdqModel& q, const QuantizeArgs& a, const quant::QuantizeOptions& o,
+                   const std::optional<quant::HybridResult>& hybrid) {
+  const quant::QuantizeReport& r = q.report;
+  std::printf("wrote %s: %d nodes quantized (%d activations, %d int8 weights %s, %d int32 biases), opset %d -> %d\n",
+              a.output.c_str(), r.nodes, r.activations, r.weights, o.per_channel ? "per channel" : "per tensor", r.biases,
+              r.opset_before, r.opset_after);
+  std::printf("calibration %.2f s over %zu samples (%s), total %.2f s\n", r.calibration_s, r.samples,
+              quant::calib_algo_name(o.range.algo), r.total_s);
+  if (hybrid) {
+    const quant::HybridResult& h = *hybrid;
+    std::printf("hybrid: kept %zu of %d quantized layers in float%s%s%s: output cosine %.6f (all int8 %.6f, worst sample %.6f), "
+                "target %g; analysis %.1f s, search %.1f s over %zu candidates\n",
+                h.kept_float.size(), h.ranked, h.kept_float.empty() ? "" : " (", name_list(h.kept_float, 1000).c_str(),
+                h.kept_float.empty() ? "" : ")", h.reached.min_cosine(), h.cosine_all_int8, h.reached.worst_sample_cosine(),
+                h.target, h.analysis_s, h.search_s, h.trials.size());
+  }
+  for (const std::string& n : r.notes) std::printf("note: %s\n", n.c_str());
+}
+
+int quantize(QuantizeArgs& a) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto opts = a.session_options();
+  if (!opts.ok()) return report(opts.status());
+  auto o = quantize_options(a, *opts);
+  if (!o.ok()) return report(o.status());
   quant::HybridOptions hopt;
   if (!a.hybrid.empty()) {
     auto h = quant::parse_hybrid(a.hybrid);
     if (!h.ok()) return report(h.status());
     hopt = *h;
   }
-  o.session = *opts;
   auto dataset = quant::read_dataset_list(a.samples.dataset);
   if (!dataset.ok()) return report(dataset.status());
   auto pre = choose_preprocess(a.samples, a.model, *opts);
   if (!pre.ok()) return report(pre.status());
-  std::printf("calibration: %zu samples, %s, %s\n", dataset->entries.size(), quant::calib_algo_name(o.range.algo),
+  std::printf("calibration: %zu samples, %s, %s\n", dataset->entries.size(), quant::calib_algo_name(o->range.algo),
               pre->what.c_str());
   std::fflush(stdout);
   const quant::SampleLoader loader = sample_loader(*pre);
-  auto calibrated = quant::calibrate_model(a.model, *dataset, loader, o, progress_printer("calibrating"));
+  auto calibrated = quant::calibrate_model(a.model, *dataset, loader, *o, progress_printer("calibrating"));
   if (!calibrated.ok()) return report(calibrated.status());
-  Result<quant::QdqModel> q = quant::build_qdq_model(*calibrated);
+
+  std::optional<quant::QdqModel> q;
   std::optional<quant::HybridResult> hybrid;
-  if (!a.hybrid.empty() && q.ok()) {
-    std::printf("hybrid: target output cosine %g on the %zu calibration samples; ranking layers by isolated damage\n",
-                hopt.target_cosine, dataset->entries.size());
-    std::fflush(stdout);
-    auto h = quant::search_hybrid(*calibrated, a.model, *dataset, loader, hopt, progress_printer("analyzing"),
-                                  [&](const quant::HybridTrial& t) { print_trial(t, hopt.target_cosine); });
+  if (a.hybrid.empty()) {
+    auto built = quant::build_qdq_model(*calibrated);
+    if (!built.ok()) return report(built.status());
+    q = std::move(*built);
+  } else {
+    auto h = hybrid_search(*calibrated, a.model, *dataset, loader, hopt);
     if (!h.ok()) return report(h.status());
     hybrid = std::move(*h);
-    if (!hybrid->target_met)
-      return report(unsupported("--hybrid: output cosine " + fmt(hopt.target_cosine) + " cannot be reached: the best of " +
-                                std::to_string(hybrid->trials.size()) + " tries, with " + std::to_string(hybrid->kept_float.size()) +
-                                " of the " + std::to_string(hybrid->ranked) + " quantized layers in float, gives " +
-                                fmt(hybrid->reached.min_cosine()) + " (all int8: " + fmt(hybrid->cosine_all_int8) +
-                                "); nothing written. Lower the target or --exclude by hand"));
     q = std::move(hybrid->model);
   }
-  if (!q.ok()) return report(q.status());
   Status st = quant::save_model(q->model, a.output);
   if (!st.ok()) return report(st);
-  quant::QuantizeReport& r = q->report;
-  r.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("wrote %s: %d nodes quantized (%d activations, %d int8 weights %s, %d int32 biases), opset %d -> %d\n",
-              a.output.c_str(), r.nodes, r.activations, r.weights, o.per_channel ? "per channel" : "per tensor", r.biases,
-              r.opset_before, r.opset_after);
-  std::printf("calibration %.2f s over %zu samples (%s), total %.2f s\n", r.calibration_s, r.samples,
-              quant::calib_algo_name(o.range.algo), r.total_s);
-  if (hybrid)
-    std::printf("hybrid: kept %zu of %d quantized layers in float%s%s%s: output cosine %.6f (all int8 %.6f), target %g; "
-                "analysis %.1f s, search %.1f s over %zu candidates\n",
-                hybrid->kept_float.size(), hybrid->ranked, hybrid->kept_float.empty() ? "" : " (",
-                name_list(hybrid->kept_float, 1000).c_str(), hybrid->kept_float.empty() ? "" : ")", hybrid->reached.min_cosine(),
-                hybrid->cosine_all_int8, hybrid->target, hybrid->analysis_s, hybrid->search_s, hybrid->trials.size());
-  for (const std::string& n : r.notes) std::printf("note: %s\n", n.c_str());
+  q->report.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  print_summary(*q, a, *o, hybrid);
   if (!a.json.empty()) {
-    nlohmann::json j = report_json(r, a, o);
+    nlohmann::json j = report_json(q->report, a, *o);
     if (hybrid) j["hybrid"] = hybrid_json(*hybrid);
     st = write_file_atomic(a.json, j.dump(1) + "\n");
     if (!st.ok()) return report(st);
