@@ -12,12 +12,29 @@ namespace ez::quant {
 void ErrorAccumulator::add(const Tensor& f, const Tensor& q) {
   const float* a = f.data<float>();
   const float* b = q.data<float>();
-  for (int64_t i = 0; i < f.numel(); ++i) {
-    dot += double(a[i]) * b[i];
-    ff += double(a[i]) * a[i];
-    qq += double(b[i]) * b[i];
-    diff2 += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
+  const int64_t n = f.numel();
+  // Every tensor of two models is compared per sample: this loop was a third of the analysis time
+  // serial. Sums in double, so the order the threads add in does not matter at these sizes.
+  double d = 0, aa = 0, bb = 0, e = 0;
+#pragma omp parallel for simd reduction(+ : d, aa, bb, e) if (n > 32768) schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    const double x = a[i], y = b[i];
+    d += x * y;
+    aa += x * x;
+    bb += y * y;
+    e += (x - y) * (x - y);
   }
+  dot += d;
+  ff += aa;
+  qq += bb;
+  diff2 += e;
+}
+
+void ErrorAccumulator::add(const ErrorAccumulator& o) {
+  dot += o.dot;
+  ff += o.ff;
+  qq += o.qq;
+  diff2 += o.diff2;
 }
 
 double ErrorAccumulator::cosine() const {
@@ -48,8 +65,10 @@ std::map<std::string, int> output_index(const Session& s) {
 
 // Builds the graph of one quantized node together with the Q/DQ nodes feeding it, reading the
 // float tensors those chains start from as graph inputs. False when an input cannot be traced.
+// `*quantized` tells whether any Q/DQ node feeds it: without one the node alone computes exactly
+// what the float model does.
 bool isolate(const Graph& q, size_t node_index, const std::map<std::string, TensorDesc>& float_tensors, Graph* out,
-             std::vector<std::string>* inputs) {
+             std::vector<std::string>* inputs, bool* quantized) {
   std::map<ValueId, int> producer;
   for (size_t n = 0; n < q.nodes().size(); ++n)
     for (ValueId o : q.nodes()[n].outputs) producer[o] = static_cast<int>(n);
@@ -92,6 +111,7 @@ bool isolate(const Graph& q, size_t node_index, const std::map<std::string, Tens
   const Node& node = q.nodes()[node_index];
   for (ValueId in : node.inputs) visit(in);
   if (!ok || g.inputs().empty()) return false;
+  *quantized = !chain.empty();
   chain.push_back(static_cast<int>(node_index));
   for (ValueId o : node.outputs) {
     Value v;
@@ -127,9 +147,11 @@ Result<std::unique_ptr<LayerAnalyzer>> LayerAnalyzer::create(Graph float_model, 
 
 Result<std::unique_ptr<LayerAnalyzer>> LayerAnalyzer::create(const std::string& float_path, const std::string& quant_path,
                                                              SessionOptions options) {
-  EZ_ASSIGN_OR_RETURN(Graph f, import_onnx_file(float_path));
-  EZ_ASSIGN_OR_RETURN(Graph q, import_onnx_file(quant_path));
-  return create(std::move(f), std::move(q), std::move(options));
+  auto f = import_onnx_file(float_path);
+  if (!f.ok()) return f.status().with_context("float model");
+  auto q = import_onnx_file(quant_path);
+  if (!q.ok()) return q.status().with_context("quantized model");
+  return create(std::move(*f), std::move(*q), std::move(options));
 }
 
 Status LayerAnalyzer::build(Graph float_model, Graph quant_model, const SessionOptions& base) {
@@ -151,9 +173,25 @@ Status LayerAnalyzer::build(Graph float_model, Graph quant_model, const SessionO
   for (const IOInfo& o : float_->outputs())
     if (o.desc.dtype == DType::kFloat32 && shape_is_static(o.desc.shape)) float_tensors[o.name] = o.desc;
   for (const IOInfo& i : float_->inputs()) float_tensors[i.name] = i.desc;
+  // Models that do not belong together fail here, before any sample is run.
+  const auto& fin = float_->inputs();
+  const auto& qin = quant_->inputs();
+  for (size_t i = 0; i < std::max(fin.size(), qin.size()); ++i) {
+    if (i >= fin.size() || i >= qin.size() || fin[i].name != qin[i].name || fin[i].desc.dtype != qin[i].desc.dtype ||
+        fin[i].desc.shape != qin[i].desc.shape)
+      return invalid_argument("the models do not match: input " + std::to_string(i) + " is " +
+                              (i < fin.size() ? "'" + fin[i].name + "' " + fin[i].desc.to_string() : "absent") +
+                              " in the float model, " +
+                              (i < qin.size() ? "'" + qin[i].name + "' " + qin[i].desc.to_string() : "absent") +
+                              " in the quantized one");
+  }
   for (const std::string& name : model_outputs_) {
     if (!quant_index_.count(name) || !float_tensors.count(name))
       return invalid_argument("the quantized model has no float output '" + name + "' like the float model");
+    const TensorDesc& qd = quant_->outputs()[quant_index_.at(name)].desc;
+    if (qd.dtype != DType::kFloat32 || qd.shape != float_tensors.at(name).shape)
+      return invalid_argument("the models do not match: output '" + name + "' is " + float_tensors.at(name).to_string() +
+                              " in the float model, " + qd.to_string() + " in the quantized one");
   }
   output_acc_.assign(model_outputs_.size(), ErrorAccumulator());
 
@@ -171,13 +209,20 @@ Status LayerAnalyzer::build(Graph float_model, Graph quant_model, const SessionO
     layer.info.node = node.name;
     layer.info.op = node.op_type;
     Graph alone;
-    if (isolate(quant_graph, n, float_tensors, &alone, &layer.float_inputs)) {
-      SessionOptions o = options;
-      o.input_shapes.clear();
-      auto s = Session::from_graph(std::move(alone), o);
-      if (s.ok()) {
-        layer.isolated = std::move(*s);
+    bool quantized = false;
+    if (isolate(quant_graph, n, float_tensors, &alone, &layer.float_inputs, &quantized)) {
+      if (!quantized) {
+        // A float op on float inputs adds no error by itself: isolated figures exact (cosine 1,
+        // error 0) without a run. Most nodes of a QDQ model are like this.
         layer.info.has_isolated = true;
+      } else {
+        SessionOptions o = options;
+        o.input_shapes.clear();
+        auto s = Session::from_graph(std::move(alone), o);
+        if (s.ok()) {
+          layer.isolated = std::move(*s);
+          layer.info.has_isolated = true;
+        }
       }
     }
     layers_.push_back(std::move(layer));

@@ -32,6 +32,7 @@ struct LayerError {
 struct ErrorAccumulator {
   double dot = 0, ff = 0, qq = 0, diff2 = 0;
   void add(const Tensor& f, const Tensor& q);
+  void add(const ErrorAccumulator& other);
   double cosine() const;
   double rel_error() const;
 };

@@ -1,11 +1,15 @@
 // Post-training static quantization of an ONNX model: plan the QDQ placement, calibrate the
 // activations on a dataset, write a standard QDQ ONNX model (ONNX Runtime and Netron open it).
+// Two stages, so that a caller trying several sets of float-kept nodes (hybrid search) calibrates
+// once: calibrate_model() gathers the ranges, build_qdq_model() writes a QDQ model from them.
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "onnx/onnx_pb.h"
 #include "quant/calib_range.h"
 #include "quant/calibrate.h"
 
@@ -29,13 +33,39 @@ struct QuantizeReport {
   int opset_before = 0, opset_after = 0;
   int quantizable_nodes = 0;  // planned
   int nodes = 0, activations = 0, weights = 0, biases = 0;  // written
+  std::vector<std::string> quantized;  // names of the nodes written quantized, in graph order
   size_t samples = 0;
   double calibration_s = 0, total_s = 0;
   std::vector<TensorReport> tensors;
   std::vector<std::string> notes;  // what stayed in float and why
 };
 
-// Reads `model_path`, writes `output_path` atomically (nothing is written on error).
+// The float model made ready for QDQ writing, with the range of every activation that a QDQ model
+// of it (with options.exclude or more nodes in float) can need.
+struct CalibratedModel {
+  onnx::ModelProto model;    // float, every node named, opset raised
+  std::string external_dir;  // the source model's folder, for external weights
+  QuantizeOptions options;
+  std::map<std::string, TensorReport> ranges;  // calibrated activations by name
+  QuantizeReport report;     // opsets, samples, calibration time, calibration notes
+};
+
+Result<CalibratedModel> calibrate_model(const std::string& model_path, const DatasetList& dataset, const SampleLoader& load,
+                                        const QuantizeOptions& options, const Progress& progress = nullptr);
+
+struct QdqModel {
+  onnx::ModelProto model;
+  QuantizeReport report;
+};
+
+// The QDQ model with `extra_exclude` kept in float besides options.exclude; ranges are the
+// calibrated ones (no new calibration). Errors: an unknown node name, nothing left to quantize.
+Result<QdqModel> build_qdq_model(const CalibratedModel& calibrated, const std::set<std::string>& extra_exclude = {});
+
+// Serialises and writes atomically (nothing is written on error).
+Status save_model(const onnx::ModelProto& model, const std::string& path);
+
+// Both stages and the write: reads `model_path`, writes `output_path`.
 Result<QuantizeReport> quantize_model(const std::string& model_path, const std::string& output_path,
                                       const DatasetList& dataset, const SampleLoader& load, const QuantizeOptions& options,
                                       const Progress& progress = nullptr);

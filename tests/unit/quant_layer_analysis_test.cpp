@@ -77,5 +77,35 @@ TEST(QuantLayerAnalysis, RejectsModelsWithoutCommonTensors) {
   EXPECT_NE(r.status().message().find("'y'"), std::string::npos) << r.status().to_string();
 }
 
+TEST(QuantLayerAnalysis, RejectsModelsThatDoNotBelongTogether) {
+  // Same tensor names, different input shape: refused before any sample runs.
+  test::GraphBuilder f, q;
+  ValueId a = f.input("x", {1, 2});
+  f.g.outputs() = {f.node("Relu", {a}, "y")};
+  ValueId b = q.input("x", {1, 3});
+  q.g.outputs() = {q.node("Relu", {b}, "y")};
+  auto r = quant::LayerAnalyzer::create(std::move(f.g), std::move(q.g), SessionOptions());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("do not match"), std::string::npos) << r.status().to_string();
+  EXPECT_NE(r.status().message().find("'x'"), std::string::npos) << r.status().to_string();
+}
+
+TEST(QuantLayerAnalysis, FloatOnlyLayersAreExactWithoutARun) {
+  // r1 reads c1's output directly (no quantizer between): isolated, it is the float computation.
+  SessionOptions o;
+  o.num_threads = 1;
+  auto a = quant::LayerAnalyzer::create(two_convs(false, 0, 0), two_convs(true, 2.0f / 255, 0.05f), o);
+  ASSERT_TRUE(a.ok()) << a.status().to_string();
+  std::mt19937 rng(3);
+  ASSERT_TRUE((*a)->add_sample({random_tensor({1, 4, 8, 8}, rng)}).ok());
+  for (const auto& e : (*a)->results())
+    if (e.tensor == "r1") {
+      EXPECT_TRUE(e.has_isolated);
+      EXPECT_EQ(e.isolated_cosine, 1.0);
+      EXPECT_EQ(e.isolated_rel_error, 0.0);
+      EXPECT_LT(e.accumulated_cosine, 1.0);  // but it inherits c1's error
+    }
+}
+
 }  // namespace
 }  // namespace ez

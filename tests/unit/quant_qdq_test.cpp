@@ -11,34 +11,14 @@
 #include "quant/qdq_plan.h"
 #include "quant/quantize.h"
 #include "runtime/session.h"
+#include "unit/quant_test_util.h"
 #include "util/onnx_builder.h"
 
 namespace ez::quant {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/ez_quant_test_XXXXXX";
-    path_ = mkdtemp(tmpl) ? tmpl : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-std::vector<float> random_values(size_t n, uint32_t seed, float scale = 0.3f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (float& x : v) x = d(rng);
-  return v;
-}
+using test::random_values;
+using test::TempDir;
 
 void set_int(onnx::NodeProto& n, const std::string& name, int64_t v) {
   auto* a = n.add_attribute();

@@ -39,6 +39,26 @@ TEST(VisionBarChart, BarsAreProportionalToValues) {
   EXPECT_EQ(run_of_color(*img, mid(1, 1), blue), full);
 }
 
+TEST(VisionBarChart, LogScaleGivesEachDecadeTheSameLength) {
+  BarChart chart;
+  chart.rows = {"a", "b", "c", "d"};
+  const Color red{200, 30, 30};
+  // Decades from 1e-4 (below half the smallest value) to 1e-1: bars 1/3, 2/3, 3/3; 0 draws none.
+  chart.series = {{"1 - cosine", red, {1e-3, 1e-2, 1e-1, 0.0}}};
+  chart.series[0].annotations = {"0.999", "0.99", "0.9", "1"};
+  chart.row_height = 20;
+  chart.log_scale = true;
+  auto img = render_bar_chart(chart);
+  ASSERT_TRUE(img.ok()) << img.status().to_string();
+  const int header = 80, per_series = 20 - 4;
+  auto mid = [&](int r) { return header + r * 20 + 2 + per_series / 2; };
+  const int full = run_of_color(*img, mid(2), red);
+  ASSERT_GT(full, 300);
+  EXPECT_NEAR(run_of_color(*img, mid(0), red), full / 3.0, 2.0);
+  EXPECT_NEAR(run_of_color(*img, mid(1), red), 2.0 * full / 3.0, 2.0);
+  EXPECT_EQ(run_of_color(*img, mid(3), red), 0);
+}
+
 TEST(VisionBarChart, RefusesMismatchedSeries) {
   BarChart chart;
   chart.rows = {"a", "b"};
@@ -46,6 +66,11 @@ TEST(VisionBarChart, RefusesMismatchedSeries) {
   auto img = render_bar_chart(chart);
   ASSERT_FALSE(img.ok());
   EXPECT_NE(img.status().message().find("'s' has 1 values for 2 rows"), std::string::npos) << img.status().to_string();
+  chart.series[0].values = {1.0, 2.0};
+  chart.series[0].annotations = {"one"};
+  img = render_bar_chart(chart);
+  ASSERT_FALSE(img.ok());
+  EXPECT_NE(img.status().message().find("1 annotations for 2 rows"), std::string::npos) << img.status().to_string();
   chart.rows.clear();
   EXPECT_FALSE(render_bar_chart(chart).ok());
 }

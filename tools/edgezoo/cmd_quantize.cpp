@@ -1,136 +1,77 @@
-// edgezoo quantize MODEL --dataset LIST -o OUT.onnx [--algo ...]: post-training int8 quantization
-// into a standard QDQ ONNX model. Thin: calibration and writing live in src/quant; this file only
-// chooses the pre-processing (the model family's, or --mean/--std/--rgb/--bgr) and reports.
-#include <unistd.h>
-
+// edgezoo quantize MODEL --dataset LIST -o OUT.onnx [--algo ...] [--hybrid auto[:TARGET]]:
+// post-training int8 quantization into a standard QDQ ONNX model. Thin: calibration, writing and
+// the hybrid search live in src/quant; the pre-processing is chosen in sample_input.cpp.
+#include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "core/file_util.h"
-#include "core/npy.h"
+#include "quant/analysis_report.h"
+#include "quant/hybrid.h"
 #include "quant/quantize.h"
 #include "tools/edgezoo/cli.h"
-#include "vision/image_io.h"
-#include "vision/letterbox.h"
-#include "vision/resize.h"
-#include "vision/tensor_fill.h"
-#include "zoo/layout/model_layout.h"
+#include "tools/edgezoo/sample_input.h"
 
 namespace ez::cli {
 namespace {
 
 struct QuantizeArgs : ModelArgs {
-  std::string dataset, output, json, algo = "minmax", act = "uint8";
+  SampleArgs samples;
+  std::string output, json, algo = "minmax", act = "uint8", hybrid;
   double percentile = 99.99;
-  bool per_tensor = false, per_channel = false, rgb = false, bgr = false;
-  std::vector<float> mean, std;
+  bool per_tensor = false, per_channel = false;
   std::vector<std::string> exclude;
 };
 
-// How an image becomes the input tensor.
-struct Preprocess {
-  zoo::PreprocessSpec spec;
-  std::string what;  // for the terminal
-};
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  if (s.size() < suffix.size()) return false;
-  std::string tail = s.substr(s.size() - suffix.size());
-  for (char& c : tail) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return tail == suffix;
+std::string name_list(const std::vector<std::string>& names, size_t most = 8) {
+  std::string s;
+  for (size_t i = 0; i < names.size() && i < most; ++i) s += (i ? ", " : "") + names[i];
+  if (names.size() > most) s += ", ... (" + std::to_string(names.size() - most) + " more)";
+  return s;
 }
 
-// --mean/--std are in pixel units (0-255), as RKNN-Toolkit's mean_values/std_values.
-Result<Preprocess> choose_preprocess(const QuantizeArgs& a, const SessionOptions& opts) {
-  Preprocess p;
-  const bool manual = !a.mean.empty() || !a.std.empty() || a.rgb || a.bgr;
-  if (!manual) {
-    // A detection model known to the zoo: the same letterbox and normalisation as `detect`.
-    auto s = Session::load_file(a.model, opts);
-    if (!s.ok()) return s.status();
-    const Session& ses = **s;
-    if (ses.inputs().size() == 1 && ses.inputs()[0].desc.shape.size() == 4) {
-      zoo::LayoutQuery q;
-      for (const IOInfo& o : ses.outputs()) q.outputs.push_back({o.name, o.desc.shape});
-      q.input_height = static_cast<int>(ses.inputs()[0].desc.shape[2]);
-      q.input_width = static_cast<int>(ses.inputs()[0].desc.shape[3]);
-      q.hint = a.model;
-      auto layout = zoo::detect_layout(q);
-      if (layout.ok()) {
-        p.spec = zoo::preprocess_for(layout->family);
-        p.what = std::string(zoo::family_name(layout->family)) + " pre-processing (" +
-                 (p.spec.letterbox ? "letterbox, " : "resize, ") + (p.spec.bgr ? "BGR" : "RGB") + ")";
-        return p;
-      }
-    }
-  }
-  for (const auto* v : {&a.mean, &a.std})
-    if (!v->empty() && v->size() != 1 && v->size() != 3) return invalid_argument("--mean and --std take 1 or 3 values");
-  if (a.rgb && a.bgr) return invalid_argument("give --rgb or --bgr, not both");
-  p.spec.letterbox = false;
-  p.spec.bgr = a.bgr;
-  p.spec.scale = 1.0f;
-  for (int c = 0; c < 3; ++c) {
-    p.spec.mean[c] = a.mean.empty() ? 0.0f : a.mean[a.mean.size() == 1 ? 0 : c];
-    p.spec.std[c] = a.std.empty() ? 255.0f : a.std[a.std.size() == 1 ? 0 : c];
-    if (p.spec.std[c] == 0) return invalid_argument("--std must not be 0");
-  }
-  p.what = std::string("resize, ") + (p.spec.bgr ? "BGR" : "RGB") + ", (pixel - mean) / std";
-  return p;
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.6g", v);
+  return buf;
 }
 
-Result<Tensor> load_sample(const std::string& path, const IOInfo& input, const Preprocess& pre) {
-  if (ends_with(path, ".npy")) {
-    EZ_ASSIGN_OR_RETURN(Tensor t, read_npy(path));
-    if (t.desc().dtype != input.desc.dtype || t.shape() != input.desc.shape)
-      return invalid_argument("'" + path + "' holds " + t.desc().to_string() + "; the model's input '" + input.name + "' is " +
-                              input.desc.to_string());
-    return t;
-  }
-  const Shape& s = input.desc.shape;
-  if (input.desc.dtype != DType::kFloat32 || s.size() != 4 || s[0] != 1 || s[1] != 3)
-    return unsupported("input '" + input.name + "' is " + input.desc.to_string() + ": images need float32[1,3,H,W] (give .npy tensors instead)");
-  EZ_ASSIGN_OR_RETURN(vision::Image img, vision::decode_image(path));
-  vision::Image sized;
-  if (pre.spec.letterbox) {
-    vision::LetterboxParams lp;
-    lp.target_w = static_cast<int>(s[3]);
-    lp.target_h = static_cast<int>(s[2]);
-    lp.fill = static_cast<uint8_t>(pre.spec.fill);
-    EZ_ASSIGN_OR_RETURN(vision::Letterboxed lb, vision::letterbox(img, lp));
-    sized = std::move(lb.image);
-  } else {
-    EZ_ASSIGN_OR_RETURN(sized, vision::resize_bilinear(img, static_cast<int>(s[3]), static_cast<int>(s[2])));
-  }
-  vision::TensorFillParams fill;
-  fill.order = pre.spec.bgr ? vision::ChannelOrder::kBGR : vision::ChannelOrder::kRGB;
-  fill.scale = pre.spec.scale;
-  for (int c = 0; c < 3; ++c) {
-    fill.mean[c] = pre.spec.mean[c];
-    fill.std[c] = pre.spec.std[c];
-  }
-  EZ_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(DType::kFloat32, s));
-  EZ_RETURN_IF_ERROR(vision::write_input_tensor(sized, t.data<float>(), fill));
-  return t;
+void print_trial(const quant::HybridTrial& t, double target) {
+  std::printf("hybrid: %2zu in float%s%s%s: output cosine %.6f %s %g (worst sample %.6f)\n", t.in_float.size(),
+              t.in_float.empty() ? "" : " (", name_list(t.in_float, 6).c_str(), t.in_float.empty() ? "" : ")",
+              t.agreement.min_cosine(), t.meets ? ">=" : "<", target, t.agreement.worst_sample_cosine());
+  std::fflush(stdout);
 }
 
-void show_progress(size_t done, size_t total) {
-  static const bool tty = isatty(2);
-  if (tty) {
-    const int width = 30, filled = static_cast<int>(width * done / total);
-    std::fprintf(stderr, "\rcalibrating [%s%s] %zu/%zu", std::string(filled, '#').c_str(),
-                 std::string(width - filled, ' ').c_str(), done, total);
-    if (done == total) std::fprintf(stderr, "\n");
-  } else if (done == total || done % std::max<size_t>(1, total / 10) == 0) {
-    std::fprintf(stderr, "calibrating image %zu/%zu\n", done, total);
-  }
+nlohmann::json hybrid_json(const quant::HybridResult& h) {
+  nlohmann::json j;
+  j["target_cosine"] = h.target;
+  j["target_met"] = h.target_met;
+  j["cosine"] = h.reached.min_cosine();
+  j["cosine_all_int8"] = h.cosine_all_int8;
+  j["worst_sample_cosine"] = h.reached.worst_sample_cosine();
+  j["kept_float"] = h.kept_float;
+  nlohmann::json outs = nlohmann::json::array();
+  for (const auto& o : h.reached.outputs) outs.push_back({{"name", o.name}, {"cosine", o.cosine}, {"rel_error", o.rel_error}});
+  j["outputs"] = outs;
+  j["ranked_layers"] = h.ranked;
+  nlohmann::json trials = nlohmann::json::array();
+  for (const auto& t : h.trials)
+    trials.push_back({{"in_float", t.in_float}, {"cosine", t.agreement.min_cosine()},
+                      {"worst_sample_cosine", t.agreement.worst_sample_cosine()}, {"meets", t.meets}});
+  j["trials"] = trials;
+  j["analysis_s"] = h.analysis_s;
+  j["search_s"] = h.search_s;
+  j["analysis"] = quant::analysis_json(h.analysis);
+  return j;
 }
 
 nlohmann::json report_json(const quant::QuantizeReport& r, const QuantizeArgs& a, const quant::QuantizeOptions& o) {
   nlohmann::json j;
   j["model"] = a.model;
   j["output"] = a.output;
-  j["dataset"] = a.dataset;
+  j["dataset"] = a.samples.dataset;
   j["algo"] = quant::calib_algo_name(o.range.algo);
   if (o.range.algo == quant::CalibAlgo::kPercentile) j["percentile"] = o.range.percentile;
   j["weights"] = o.per_channel ? "per-channel int8" : "per-tensor int8";
@@ -153,18 +94,14 @@ nlohmann::json report_json(const quant::QuantizeReport& r, const QuantizeArgs& a
   return j;
 }
 
-int quantize(QuantizeArgs& a) {
-  auto opts = a.session_options();
-  if (!opts.ok()) return report(opts.status());
-  if (a.per_channel && a.per_tensor) return report(invalid_argument("give --per-channel or --per-tensor, not both"));
+Result<quant::QuantizeOptions> quantize_options(const QuantizeArgs& a, const SessionOptions& session) {
+  if (a.per_channel && a.per_tensor) return invalid_argument("give --per-channel or --per-tensor, not both");
   quant::QuantizeOptions o;
-  auto algo = quant::parse_calib_algo(a.algo);
-  if (!algo.ok()) return report(algo.status());
-  o.range.algo = *algo;
+  EZ_ASSIGN_OR_RETURN(o.range.algo, quant::parse_calib_algo(a.algo));
   o.range.percentile = a.percentile;
-  if (!(a.percentile > 0 && a.percentile <= 100)) return report(invalid_argument("--percentile must be in (0, 100]"));
+  if (!(a.percentile > 0 && a.percentile <= 100)) return invalid_argument("--percentile must be in (0, 100]");
   if (a.act == "int8") o.range.act = quant::ActType::kInt8Symmetric;
-  else if (a.act != "uint8") return report(invalid_argument("--act must be uint8 or int8, not '" + a.act + "'"));
+  else if (a.act != "uint8") return invalid_argument("--act must be uint8 or int8, not '" + a.act + "'");
   o.per_channel = !a.per_tensor;
   for (const std::string& list : a.exclude) {
     size_t pos = 0;
@@ -174,26 +111,89 @@ int quantize(QuantizeArgs& a) {
       pos = end + 1;
     }
   }
-  o.session = *opts;
-  auto dataset = quant::read_dataset_list(a.dataset);
+  o.session = session;
+  return o;
+}
+
+// The search with a line per candidate; a target out of reach is an error (nothing is written).
+Result<quant::HybridResult> hybrid_search(const quant::CalibratedModel& c, const std::string& model, const quant::DatasetList& list,
+                                          const quant::SampleLoader& loader, const quant::HybridOptions& hopt) {
+  std::printf("hybrid: target output cosine %g on the %zu calibration samples; ranking layers by isolated damage\n",
+              hopt.target_cosine, list.entries.size());
+  std::fflush(stdout);
+  EZ_ASSIGN_OR_RETURN(quant::HybridResult h,
+                      quant::search_hybrid(c, model, list, loader, hopt, progress_printer("analyzing"),
+                                           [&](const quant::HybridTrial& t) { print_trial(t, hopt.target_cosine); }));
+  if (!h.target_met)
+    return unsupported("--hybrid: output cosine " + fmt(hopt.target_cosine) + " cannot be reached: the best of " +
+                       std::to_string(h.trials.size()) + " tries, with " + std::to_string(h.kept_float.size()) + " of the " +
+                       std::to_string(h.ranked) + " quantized layers in float, gives " + fmt(h.reached.min_cosine()) +
+                       " (all int8: " + fmt(h.cosine_all_int8) + "); nothing written. Lower the target or --exclude by hand");
+  return h;
+}
+
+void print_summary(const quant::QdqModel& q, const QuantizeArgs& a, const quant::QuantizeOptions& o,
+                   const std::optional<quant::HybridResult>& hybrid) {
+  const quant::QuantizeReport& r = q.report;
+  std::printf("wrote %s: %d nodes quantized (%d activations, %d int8 weights %s, %d int32 biases), opset %d -> %d\n",
+              a.output.c_str(), r.nodes, r.activations, r.weights, o.per_channel ? "per channel" : "per tensor", r.biases,
+              r.opset_before, r.opset_after);
+  std::printf("calibration %.2f s over %zu samples (%s), total %.2f s\n", r.calibration_s, r.samples,
+              quant::calib_algo_name(o.range.algo), r.total_s);
+  if (hybrid) {
+    const quant::HybridResult& h = *hybrid;
+    std::printf("hybrid: kept %zu of %d quantized layers in float%s%s%s: output cosine %.6f (all int8 %.6f, worst sample %.6f), "
+                "target %g; analysis %.1f s, search %.1f s over %zu candidates\n",
+                h.kept_float.size(), h.ranked, h.kept_float.empty() ? "" : " (", name_list(h.kept_float, 1000).c_str(),
+                h.kept_float.empty() ? "" : ")", h.reached.min_cosine(), h.cosine_all_int8, h.reached.worst_sample_cosine(),
+                h.target, h.analysis_s, h.search_s, h.trials.size());
+  }
+  for (const std::string& n : r.notes) std::printf("note: %s\n", n.c_str());
+}
+
+int quantize(QuantizeArgs& a) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto opts = a.session_options();
+  if (!opts.ok()) return report(opts.status());
+  auto o = quantize_options(a, *opts);
+  if (!o.ok()) return report(o.status());
+  quant::HybridOptions hopt;
+  if (!a.hybrid.empty()) {
+    auto h = quant::parse_hybrid(a.hybrid);
+    if (!h.ok()) return report(h.status());
+    hopt = *h;
+  }
+  auto dataset = quant::read_dataset_list(a.samples.dataset);
   if (!dataset.ok()) return report(dataset.status());
-  auto pre = choose_preprocess(a, *opts);
+  auto pre = choose_preprocess(a.samples, a.model, *opts);
   if (!pre.ok()) return report(pre.status());
-  std::printf("calibration: %zu samples, %s, %s\n", dataset->entries.size(), quant::calib_algo_name(o.range.algo),
+  std::printf("calibration: %zu samples, %s, %s\n", dataset->entries.size(), quant::calib_algo_name(o->range.algo),
               pre->what.c_str());
   std::fflush(stdout);
-  const Preprocess p = *pre;
-  auto loader = [p](const std::string& path, const IOInfo& in) { return load_sample(path, in, p); };
-  auto r = quant::quantize_model(a.model, a.output, *dataset, loader, o, show_progress);
-  if (!r.ok()) return report(r.status());
-  std::printf("wrote %s: %d nodes quantized (%d activations, %d int8 weights %s, %d int32 biases), opset %d -> %d\n",
-              a.output.c_str(), r->nodes, r->activations, r->weights, o.per_channel ? "per channel" : "per tensor", r->biases,
-              r->opset_before, r->opset_after);
-  std::printf("calibration %.2f s over %zu samples (%s), total %.2f s\n", r->calibration_s, r->samples,
-              quant::calib_algo_name(o.range.algo), r->total_s);
-  for (const std::string& n : r->notes) std::printf("note: %s\n", n.c_str());
+  const quant::SampleLoader loader = sample_loader(*pre);
+  auto calibrated = quant::calibrate_model(a.model, *dataset, loader, *o, progress_printer("calibrating"));
+  if (!calibrated.ok()) return report(calibrated.status());
+
+  std::optional<quant::QdqModel> q;
+  std::optional<quant::HybridResult> hybrid;
+  if (a.hybrid.empty()) {
+    auto built = quant::build_qdq_model(*calibrated);
+    if (!built.ok()) return report(built.status());
+    q = std::move(*built);
+  } else {
+    auto h = hybrid_search(*calibrated, a.model, *dataset, loader, hopt);
+    if (!h.ok()) return report(h.status());
+    hybrid = std::move(*h);
+    q = std::move(hybrid->model);
+  }
+  Status st = quant::save_model(q->model, a.output);
+  if (!st.ok()) return report(st);
+  q->report.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  print_summary(*q, a, *o, hybrid);
   if (!a.json.empty()) {
-    Status st = write_file_atomic(a.json, report_json(*r, a, o).dump(1) + "\n");
+    nlohmann::json j = report_json(q->report, a, *o);
+    if (hybrid) j["hybrid"] = hybrid_json(*hybrid);
+    st = write_file_atomic(a.json, j.dump(1) + "\n");
     if (!st.ok()) return report(st);
   }
   return 0;
@@ -205,19 +205,17 @@ void add_quantize(CLI::App& app) {
   auto* cmd = app.add_subcommand("quantize", "int8 post-training quantization into a QDQ ONNX model (calibrated on a dataset)");
   auto a = std::make_shared<QuantizeArgs>();
   a->add_to(cmd);
-  cmd->add_option("--dataset", a->dataset, "calibration list: one image or .npy path a line (relative to the list's folder)")->required();
+  a->samples.add_to(cmd);
   cmd->add_option("-o,--output", a->output, "the quantized model to write")->required();
   cmd->add_option("--algo", a->algo, "calibration: minmax, percentile, kl or mse (default minmax)");
   cmd->add_option("--percentile", a->percentile, "for --algo percentile (default 99.99)");
   cmd->add_flag("--per-channel", a->per_channel, "weights per output channel (default)");
   cmd->add_flag("--per-tensor", a->per_tensor, "weights per tensor");
   cmd->add_option("--act", a->act, "activations: uint8 (asymmetric, default) or int8 (symmetric)");
-  cmd->add_option("--mean", a->mean, "per-channel mean in pixel units (0-255), e.g. --mean 123.675 116.28 103.53")->expected(1, 3)->delimiter(',');
-  cmd->add_option("--std", a->std, "per-channel std in pixel units, e.g. --std 58.395 57.12 57.375 (default 255)")->expected(1, 3)->delimiter(',');
-  cmd->add_flag("--rgb", a->rgb, "feed RGB (with --mean/--std; default for models the zoo does not know)");
-  cmd->add_flag("--bgr", a->bgr, "feed BGR");
   cmd->add_option("--exclude", a->exclude, "node names kept in float, comma separated");
-  cmd->add_option("--json", a->json, "write a report (ranges, scales, counts, times) as JSON");
+  cmd->add_option("--hybrid", a->hybrid, "auto[:TARGET_COSINE]: keep the fewest layers in float that bring the output cosine on the "
+                  "calibration set to the target (default 0.99)");
+  cmd->add_option("--json", a->json, "write a report (ranges, scales, counts, times, hybrid search) as JSON");
   cmd->callback([a] { exit_code() = quantize(*a); });
 }
 

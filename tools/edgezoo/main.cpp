@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   ez::cli::add_detect(app);
   ez::cli::add_eval(app);
   ez::cli::add_quantize(app);
+  ez::cli::add_analyze(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,62 @@
+"""`edgezoo quantize --hybrid auto` (issue 6): the report says which layers stayed in float and
+that the target output cosine was reached on the calibration images; ONNX Runtime, an engine
+independent of the search, confirms that cosine on the same images to within ORT_TOLERANCE (the
+two engines' int8 arithmetic differ by rounding steps, see quantize_checks.py: edgezoo vs ORT is
+held to 0.995 on one image)."""
+import os
+
+import cv2
+import numpy as np
+import onnx
+
+from check_util import check, run
+
+ORT_TOLERANCE = 0.005
+
+
+def check_hybrid_report(rep, model_path):
+    h = rep.get("hybrid")
+    if not check(h is not None, "hybrid: the --json report has a 'hybrid' section"):
+        return []
+    convs = {n.name for n in onnx.load(model_path).graph.node if n.op_type == "Conv"}
+    print(f"     hybrid kept in float: {', '.join(h['kept_float'])} ({len(h['trials'])} candidates scored, "
+          f"analysis {h['analysis_s']:.1f} s, search {h['search_s']:.1f} s)")
+    check(h["target_met"] and h["cosine"] >= h["target_cosine"],
+          f"hybrid: output cosine {h['cosine']:.6f} >= target {h['target_cosine']} on the calibration images "
+          f"(all int8 {h['cosine_all_int8']:.6f}, worst image {h['worst_sample_cosine']:.6f})")
+    check(0 < len(h["kept_float"]) < h["ranked_layers"] and set(h["kept_float"]) <= convs,
+          f"hybrid: {len(h['kept_float'])} of {h['ranked_layers']} quantized convolutions kept in float")
+    check("Conv_44" in h["kept_float"], "hybrid keeps Conv_44 (the most damaging layer alone) in float")
+    check(len(h["analysis"]["layers"]) > 0 and h["analysis"]["samples"] == rep["samples"], "hybrid: the analysis is in the report")
+    return h["kept_float"]
+
+
+def ort_dataset_cosine(ort_run, float_model, quant_model, images, letterbox, tmp):
+    """Cosine of the quantized model's outputs against float over all images (ORT runs both)."""
+    in_dir = os.path.join(tmp, "hybrid_inputs")
+    os.makedirs(in_dir, exist_ok=True)
+    for i, p in enumerate(images):
+        x = letterbox(cv2.imread(p), 416, 416).astype(np.float32).transpose(2, 0, 1)[None]  # BGR 0-255 (yolox)
+        np.save(os.path.join(in_dir, f"{i:03d}.npy"), np.ascontiguousarray(x))
+    outs = {}
+    for tag, m in (("float", float_model), ("int8", quant_model)):
+        d = os.path.join(tmp, "hybrid_ort_" + tag)
+        r = run(["node", ort_run, m, "--batch-dir", in_dir, "--output-dir", d, "--threads", "2"])
+        if r.returncode != 0:
+            return None, r.stderr.strip()[-300:]
+        outs[tag] = d
+    dot = ff = qq = 0.0
+    for stem in sorted(os.listdir(outs["float"])):
+        for f in os.listdir(os.path.join(outs["float"], stem)):
+            a = np.load(os.path.join(outs["float"], stem, f)).astype(np.float64).ravel()
+            b = np.load(os.path.join(outs["int8"], stem, f)).astype(np.float64).ravel()
+            dot, ff, qq = dot + a @ b, ff + a @ a, qq + b @ b
+    return dot / np.sqrt(ff * qq), ""
+
+
+def check_hybrid_with_ort(ort_run, float_model, quant_model, images, letterbox, target, tmp):
+    cos, err = ort_dataset_cosine(ort_run, float_model, quant_model, images, letterbox, tmp)
+    if check(cos is not None, f"hybrid: ONNX Runtime runs the hybrid model on the {len(images)} calibration images {err}"):
+        check(cos >= target - ORT_TOLERANCE,
+              f"hybrid: ONNX Runtime's int8 vs float cosine over the calibration images {cos:.6f} >= {target} - {ORT_TOLERANCE}")
+    return cos

@@ -1,0 +1,126 @@
+#include "tools/edgezoo/sample_input.h"
+
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdio>
+
+#include "core/npy.h"
+#include "vision/image_io.h"
+#include "vision/letterbox.h"
+#include "vision/resize.h"
+#include "vision/tensor_fill.h"
+
+namespace ez::cli {
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  if (s.size() < suffix.size()) return false;
+  std::string tail = s.substr(s.size() - suffix.size());
+  for (char& c : tail) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return tail == suffix;
+}
+
+}  // namespace
+
+void SampleArgs::add_to(CLI::App* cmd) {
+  cmd->add_option("--dataset", dataset, "sample list: one image or .npy path a line (relative to the list's folder)")->required();
+  cmd->add_option("--mean", mean, "per-channel mean in pixel units (0-255), e.g. --mean 123.675 116.28 103.53")->expected(1, 3)->delimiter(',');
+  cmd->add_option("--std", std, "per-channel std in pixel units, e.g. --std 58.395 57.12 57.375 (default 255)")->expected(1, 3)->delimiter(',');
+  cmd->add_flag("--rgb", rgb, "feed RGB (with --mean/--std; default for models the zoo does not know)");
+  cmd->add_flag("--bgr", bgr, "feed BGR");
+}
+
+// --mean/--std are in pixel units (0-255), as RKNN-Toolkit's mean_values/std_values.
+Result<Preprocess> choose_preprocess(const SampleArgs& a, const std::string& model, const SessionOptions& opts) {
+  Preprocess p;
+  const bool manual = !a.mean.empty() || !a.std.empty() || a.rgb || a.bgr;
+  if (!manual) {
+    // A detection model known to the zoo: the same letterbox and normalisation as `detect`.
+    auto s = Session::load_file(model, opts);
+    if (!s.ok()) return s.status();
+    const Session& ses = **s;
+    if (ses.inputs().size() == 1 && ses.inputs()[0].desc.shape.size() == 4) {
+      zoo::LayoutQuery q;
+      for (const IOInfo& o : ses.outputs()) q.outputs.push_back({o.name, o.desc.shape});
+      q.input_height = static_cast<int>(ses.inputs()[0].desc.shape[2]);
+      q.input_width = static_cast<int>(ses.inputs()[0].desc.shape[3]);
+      q.hint = model;
+      auto layout = zoo::detect_layout(q);
+      if (layout.ok()) {
+        p.spec = zoo::preprocess_for(layout->family);
+        p.what = std::string(zoo::family_name(layout->family)) + " pre-processing (" +
+                 (p.spec.letterbox ? "letterbox, " : "resize, ") + (p.spec.bgr ? "BGR" : "RGB") + ")";
+        return p;
+      }
+    }
+  }
+  for (const auto* v : {&a.mean, &a.std})
+    if (!v->empty() && v->size() != 1 && v->size() != 3) return invalid_argument("--mean and --std take 1 or 3 values");
+  if (a.rgb && a.bgr) return invalid_argument("give --rgb or --bgr, not both");
+  p.spec.letterbox = false;
+  p.spec.bgr = a.bgr;
+  p.spec.scale = 1.0f;
+  for (int c = 0; c < 3; ++c) {
+    p.spec.mean[c] = a.mean.empty() ? 0.0f : a.mean[a.mean.size() == 1 ? 0 : c];
+    p.spec.std[c] = a.std.empty() ? 255.0f : a.std[a.std.size() == 1 ? 0 : c];
+    if (p.spec.std[c] == 0) return invalid_argument("--std must not be 0");
+  }
+  p.what = std::string("resize, ") + (p.spec.bgr ? "BGR" : "RGB") + ", (pixel - mean) / std";
+  return p;
+}
+
+Result<Tensor> load_sample(const std::string& path, const IOInfo& input, const Preprocess& pre) {
+  if (ends_with(path, ".npy")) {
+    EZ_ASSIGN_OR_RETURN(Tensor t, read_npy(path));
+    if (t.desc().dtype != input.desc.dtype || t.shape() != input.desc.shape)
+      return invalid_argument("'" + path + "' holds " + t.desc().to_string() + "; the model's input '" + input.name + "' is " +
+                              input.desc.to_string());
+    return t;
+  }
+  const Shape& s = input.desc.shape;
+  if (input.desc.dtype != DType::kFloat32 || s.size() != 4 || s[0] != 1 || s[1] != 3)
+    return unsupported("input '" + input.name + "' is " + input.desc.to_string() + ": images need float32[1,3,H,W] (give .npy tensors instead)");
+  EZ_ASSIGN_OR_RETURN(vision::Image img, vision::decode_image(path));
+  vision::Image sized;
+  if (pre.spec.letterbox) {
+    vision::LetterboxParams lp;
+    lp.target_w = static_cast<int>(s[3]);
+    lp.target_h = static_cast<int>(s[2]);
+    lp.fill = static_cast<uint8_t>(pre.spec.fill);
+    EZ_ASSIGN_OR_RETURN(vision::Letterboxed lb, vision::letterbox(img, lp));
+    sized = std::move(lb.image);
+  } else {
+    EZ_ASSIGN_OR_RETURN(sized, vision::resize_bilinear(img, static_cast<int>(s[3]), static_cast<int>(s[2])));
+  }
+  vision::TensorFillParams fill;
+  fill.order = pre.spec.bgr ? vision::ChannelOrder::kBGR : vision::ChannelOrder::kRGB;
+  fill.scale = pre.spec.scale;
+  for (int c = 0; c < 3; ++c) {
+    fill.mean[c] = pre.spec.mean[c];
+    fill.std[c] = pre.spec.std[c];
+  }
+  EZ_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(DType::kFloat32, s));
+  EZ_RETURN_IF_ERROR(vision::write_input_tensor(sized, t.data<float>(), fill));
+  return t;
+}
+
+quant::SampleLoader sample_loader(const Preprocess& pre) {
+  return [pre](const std::string& path, const IOInfo& in) { return load_sample(path, in, pre); };
+}
+
+quant::Progress progress_printer(const std::string& what) {
+  const bool tty = isatty(2);
+  return [what, tty](size_t done, size_t total) {
+    if (tty) {
+      const int width = 30, filled = static_cast<int>(width * done / total);
+      std::fprintf(stderr, "\r%s [%s%s] %zu/%zu", what.c_str(), std::string(filled, '#').c_str(),
+                   std::string(width - filled, ' ').c_str(), done, total);
+      if (done == total) std::fprintf(stderr, "\n");
+    } else if (done == total || done % std::max<size_t>(1, total / 10) == 0) {
+      std::fprintf(stderr, "%s image %zu/%zu\n", what.c_str(), done, total);
+    }
+  };
+}
+
+}  // namespace ez::cli

@@ -1,0 +1,42 @@
+// How the images of a calibration list become model inputs, shared by `quantize` and `analyze`
+// so that both see exactly the same tensors: the model family's pre-processing when the zoo
+// knows the model, else the user's --mean/--std/--rgb/--bgr. Lives with the command line because
+// it joins layers the quant library must not know (vision, zoo).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "quant/calibrate.h"
+#include "tools/edgezoo/cli.h"
+#include "zoo/layout/model_layout.h"
+
+namespace ez::cli {
+
+// The pre-processing options, as given on the command line.
+struct SampleArgs {
+  std::string dataset;
+  std::vector<float> mean, std;
+  bool rgb = false, bgr = false;
+  void add_to(CLI::App* cmd);
+};
+
+struct Preprocess {
+  zoo::PreprocessSpec spec;
+  std::string what;  // for the terminal
+};
+
+// Chooses the pre-processing for `model` (its family's, or the manual one from `args`).
+Result<Preprocess> choose_preprocess(const SampleArgs& args, const std::string& model, const SessionOptions& opts);
+
+// Decodes and pre-processes an image, or reads a .npy tensor that must match `input`.
+Result<Tensor> load_sample(const std::string& path, const IOInfo& input, const Preprocess& pre);
+
+// A loader for quant::calibrate and the analysis.
+quant::SampleLoader sample_loader(const Preprocess& pre);
+
+// Progress on stderr: a bar on a terminal, a line every tenth otherwise, each starting with `what`
+// ("calibrating", "analyzing"), so scripts can tell progress from errors.
+quant::Progress progress_printer(const std::string& what);
+
+}  // namespace ez::cli
