@@ -13,8 +13,15 @@
 // QLinearConv, QLinearConv -> DequantizeLinear -> act -> QuantizeLinear (act: Relu, LeakyRelu,
 // Clip, Sigmoid, Tanh, HardSwish, HardSigmoid or SiLU as x*Sigmoid(x)), which the QLinearConv
 // takes in as an internal activation computed exactly as those nodes would (see
-// ops/quant/qlinear_conv.cpp): one pass over the data instead of four. DequantizeLinear nodes of constants
-// left over are folded into float constants here (the session keeps them unfolded for this pass).
+// ops/quant/qlinear_conv.cpp): one pass over the data instead of four.
+// Quantizers that put Q/DQ on operator inputs only (ONNX Runtime's default, edgezoo's own) leave
+//   DequantizeLinear(x_q), DequantizeLinear(w_q) -> Conv [-> act] [-> QuantizeLinear]
+// with the convolution's result in float: it becomes a QLinearConv whose integer sum goes straight
+// to float ("float_accumulator"), takes the activation in, and writes the next QuantizeLinear's
+// int8 output itself when there is one (also through a Concat, see quantize_before_concat).
+// DequantizeLinear nodes of constants left over are folded into float constants here (the session
+// keeps them unfolded for this pass).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -66,11 +73,7 @@ bool qdq_params(const Graph& g, const Node& n, const char* op, QdqParams* p) {
 
 class QdqFusion {
  public:
-  explicit QdqFusion(Graph& g) : g_(g), readers_(value_readers(g)), producer_(g.num_values(), -1), dead_(g.nodes().size(), false) {
-    for (size_t i = 0; i < g.nodes().size(); ++i)
-      for (ValueId o : g.nodes()[i].outputs)
-        if (o != kNoValue) producer_[o] = static_cast<int>(i);
-  }
+  explicit QdqFusion(Graph& g) : g_(g) { index(); }
 
   Status run() {
     for (size_t i = 0; i < g_.nodes().size(); ++i) {
@@ -80,11 +83,25 @@ class QdqFusion {
     }
     erase_nodes(g_, dead_);
     EZ_RETURN_IF_ERROR(fuse_activations());
+    EZ_RETURN_IF_ERROR(fuse_float_result_convs());
+    absorb_float_activations();
+    requantize_float_results();
     EZ_RETURN_IF_ERROR(quantize_before_concat());
     return fold_constant_dequantize();
   }
 
  private:
+  // Readers, producers and the dead marks of the current node list (again after each erasure:
+  // node indices shift).
+  void index() {
+    readers_ = value_readers(g_);
+    producer_.assign(g_.num_values(), -1);
+    dead_.assign(g_.nodes().size(), false);
+    for (size_t i = 0; i < g_.nodes().size(); ++i)
+      for (ValueId o : g_.nodes()[i].outputs)
+        if (o != kNoValue) producer_[o] = static_cast<int>(i);
+  }
+
   // The node producing v when v feeds only `reader` (and is no graph output), else -1.
   int sole_producer(ValueId v, int reader) const {
     if (v == kNoValue || producer_[v] < 0 || dead_[producer_[v]]) return -1;
@@ -135,7 +152,7 @@ class QdqFusion {
     Node fused;
     const Node& n = g_.nodes()[op];
     if (n.op_type == "Conv") {
-      EZ_ASSIGN_OR_RETURN(bool ok, conv_node(n, yq, &fused));
+      EZ_ASSIGN_OR_RETURN(bool ok, conv_node(n, &yq, &fused));
       if (!ok) return Status::OK();
     } else if (n.op_type == "MatMul") {
       if (!matmul_node(n, yq, &fused)) return Status::OK();
@@ -149,7 +166,8 @@ class QdqFusion {
     return Status::OK();
   }
 
-  Result<bool> conv_node(const Node& conv, const QdqParams& yq, Node* out) {
+  // yq null: the float_accumulator form with a float result (placeholder y scale / zero point).
+  Result<bool> conv_node(const Node& conv, const QdqParams* yq, Node* out) {
     QdqParams xq, wq;
     if (conv.inputs.size() < 2 || !dequantized(conv.inputs[0], &xq) || !xq.per_tensor() || !dequantized(conv.inputs[1], &wq))
       return false;
@@ -167,7 +185,18 @@ class QdqFusion {
     f.name = conv.name;
     f.op_type = "QLinearConv";
     f.attrs = conv.attrs;
-    f.inputs = {xq.data, xq.scale, xq.zero_point, wq.data, wq.scale, wq.zero_point, yq.scale, yq.zero_point};
+    ValueId ys, yz;
+    if (yq) {
+      ys = yq->scale, yz = yq->zero_point;
+    } else {
+      EZ_ASSIGN_OR_RETURN(Tensor one, Tensor::allocate(DType::kFloat32, {}));
+      one.data<float>()[0] = 1.0f;
+      ys = add_constant_value(g_, conv.name + "/unused_y_scale", std::move(one));
+      yz = add_constant_value(g_, conv.name + "/unused_y_zero_point", Tensor::zeros(DType::kUInt8, {}));
+      f.attrs.set("float_accumulator", Attribute::of_int(1));
+      f.attrs.set("output_float", Attribute::of_int(1));
+    }
+    f.inputs = {xq.data, xq.scale, xq.zero_point, wq.data, wq.scale, wq.zero_point, ys, yz};
     if (bias != kNoValue) f.inputs.push_back(bias);
     *out = std::move(f);
     return true;
@@ -252,6 +281,99 @@ class QdqFusion {
     return true;
   }
 
+  // The float activation reading d alone (one node, or SiLU as Sigmoid(d) and Mul(d, s)): its
+  // last node, the nodes to absorb, the spec; -1 when there is none (or d is a graph output).
+  int activation_after(ValueId d, const std::vector<std::vector<int>>& readers, ops::ActivationSpec* act,
+                       std::vector<int>* absorbed) const {
+    const auto& rd = readers[d];
+    if (is_graph_output(g_, d)) return -1;  // d itself is needed
+    if (rd.size() == 1 && activation_of(g_.nodes()[rd[0]], act)) {
+      *absorbed = {rd[0]};
+      return rd[0];
+    }
+    if (rd.size() != 2) return -1;
+    for (int k = 0; k < 2; ++k) {
+      const Node& sig = g_.nodes()[rd[k]];
+      const Node& mul = g_.nodes()[rd[1 - k]];
+      if (sig.op_type != "Sigmoid" || mul.op_type != "Mul" || !sig.domain.empty() || !mul.domain.empty()) continue;
+      const ValueId sv = sig.outputs[0];
+      if (sole_reader(g_, readers, sv) != rd[1 - k]) continue;
+      if (!((mul.inputs[0] == d && mul.inputs[1] == sv) || (mul.inputs[0] == sv && mul.inputs[1] == d))) continue;
+      act->kind = ops::Activation::kSilu;
+      *absorbed = {rd[0], rd[1]};
+      return rd[1 - k];
+    }
+    return -1;
+  }
+
+  static bool float_result_conv(const Node& n) {
+    return n.op_type == "QLinearConv" && n.domain.empty() && n.attrs.get_int("float_accumulator", 0) != 0 &&
+           n.attrs.get_int("output_float", 0) != 0;
+  }
+
+  // DequantizeLinear(x_q), DequantizeLinear(w_q) -> Conv whose result no QuantizeLinear took (the
+  // QDQ placement of input-only quantizers): an integer convolution with a float result.
+  Status fuse_float_result_convs() {
+    index();  // conv_node looks producers up
+    for (size_t i = 0; i < g_.nodes().size(); ++i) {
+      const Node& n = g_.nodes()[i];
+      if (n.op_type != "Conv" || !n.domain.empty() || n.outputs.size() != 1) continue;
+      Node fused;
+      EZ_ASSIGN_OR_RETURN(bool ok, conv_node(n, nullptr, &fused));
+      if (!ok) continue;
+      fused.outputs = n.outputs;
+      g_.nodes()[i] = std::move(fused);
+    }
+    return Status::OK();
+  }
+
+  // ... -> the float activation after it, computed inside.
+  void absorb_float_activations() {
+    const auto readers = value_readers(g_);
+    std::vector<bool> dead(g_.nodes().size(), false);
+    for (size_t i = 0; i < g_.nodes().size(); ++i) {
+      Node& conv = g_.nodes()[i];
+      if (!float_result_conv(conv) || conv.attrs.has("activation")) continue;
+      ops::ActivationSpec act;
+      std::vector<int> absorbed;
+      const int last = activation_after(conv.outputs[0], readers, &act, &absorbed);
+      bool taken = last < 0;
+      for (int k : absorbed) taken = taken || dead[k];
+      if (taken) continue;
+      ops::activation_to_attrs(act, &conv.attrs);
+      conv.outputs = g_.nodes()[last].outputs;
+      for (int k : absorbed) dead[k] = true;
+    }
+    erase_nodes(g_, dead);
+  }
+
+  // ... -> QuantizeLinear (per tensor, its only reader): the convolution writes z_q itself.
+  void requantize_float_results() {
+    const auto readers = value_readers(g_);
+    std::vector<bool> dead(g_.nodes().size(), false);
+    for (size_t i = 0; i < g_.nodes().size(); ++i) {
+      Node& conv = g_.nodes()[i];
+      if (!float_result_conv(conv)) continue;
+      const int q = sole_reader(g_, readers, conv.outputs[0]);
+      QdqParams zq;
+      if (q < 0 || dead[q] || !qdq_params(g_, g_.nodes()[q], "QuantizeLinear", &zq) || !zq.per_tensor()) continue;
+      take_quantization(conv, zq, g_.nodes()[q].outputs[0]);
+      dead[q] = true;
+    }
+    erase_nodes(g_, dead);
+  }
+
+  // A float_accumulator QLinearConv that wrote float now writes `out`, quantized with zq.
+  static void take_quantization(Node& conv, const QdqParams& zq, ValueId out) {
+    Attributes kept;
+    for (const auto& kv : conv.attrs.all())
+      if (kv.first != "output_float") kept.set(kv.first, kv.second);
+    conv.attrs = kept;
+    conv.inputs[6] = zq.scale;
+    conv.inputs[7] = zq.zero_point;
+    conv.outputs = {out};
+  }
+
   // QLinearConv -> y_q -> DequantizeLinear -> act -> QuantizeLinear: the activation moves into the
   // QLinearConv, which then writes the QuantizeLinear's output. When y_q is only dequantized
   // (and activated) for float readers, the QLinearConv writes that float value itself.
@@ -272,26 +394,14 @@ class QdqFusion {
       const ValueId d = g_.nodes()[dq].outputs[0];
       ops::ActivationSpec act;
       std::vector<int> absorbed;
-      int last = -1;
-      const auto& rd = readers[d];
-      if (is_graph_output(g_, d)) {
-        // d itself is needed: no activation taken in
-      } else if (rd.size() == 1 && activation_of(g_.nodes()[rd[0]], &act)) {
-        last = rd[0];
-        absorbed = {rd[0]};
-      } else if (rd.size() == 2) {  // SiLU: Sigmoid(d), Mul(d, s)
-        for (int k = 0; k < 2 && last < 0; ++k) {
-          const Node& sig = g_.nodes()[rd[k]];
-          const Node& mul = g_.nodes()[rd[1 - k]];
-          if (sig.op_type != "Sigmoid" || mul.op_type != "Mul" || !sig.domain.empty() || !mul.domain.empty()) continue;
-          const ValueId sv = sig.outputs[0];
-          if (sole(sv) != rd[1 - k]) continue;
-          if (!((mul.inputs[0] == d && mul.inputs[1] == sv) || (mul.inputs[0] == sv && mul.inputs[1] == d))) continue;
-          act.kind = ops::Activation::kSilu;
-          last = rd[1 - k];
-          absorbed = {rd[0], rd[1]};
-        }
-      }
+      const int last = activation_after(d, readers, &act, &absorbed);
+      // Without an activation to take in, a dequantized value that convolutions or matrix
+      // products read stays int8 for them (fuse_float_result_convs makes them integer too).
+      if (last < 0 && std::any_of(readers[d].begin(), readers[d].end(), [&](int r) {
+            const Node& n = g_.nodes()[r];
+            return n.domain.empty() && (n.op_type == "Conv" || n.op_type == "MatMul");
+          }))
+        continue;
       const int q = last >= 0 ? sole(g_.nodes()[last].outputs[0]) : -1;
       bool requantized = q >= 0 && !dead[q] && qdq_params(g_, g_.nodes()[q], "QuantizeLinear", &zq) && zq.per_tensor();
       bool taken = false;
@@ -375,10 +485,15 @@ class QdqFusion {
     return Status::OK();
   }
 
-  // An activated QLinearConv writing float value v for the Concat alone: make it write vq, the
-  // value quantized with zq, instead (activation input = its current output quantization).
+  // A QLinearConv writing float value v for the Concat alone (activated, or float_accumulator):
+  // make it write vq, the value quantized with zq, instead (for the activated one, the activation
+  // input is its current output quantization).
   bool requantize_float_conv(Node& conv, const std::vector<std::vector<int>>& readers, ValueId v, const QdqParams& zq,
                              ValueId vq, int concat) {
+    if (float_result_conv(conv) && conv.outputs[0] == v && sole_reader(g_, readers, v) == concat) {
+      take_quantization(conv, zq, vq);
+      return true;
+    }
     if (conv.op_type != "QLinearConv" || conv.attrs.get_int("output_float", 0) == 0 || !conv.attrs.has("activation") ||
         conv.inputs.size() < 8 || conv.outputs[0] != v || sole_reader(g_, readers, v) != concat)
       return false;
@@ -388,13 +503,7 @@ class QdqFusion {
     conv.attrs.set("activation_input_scale", float_attr(static_cast<float>(ys->at_double(0))));
     conv.attrs.set("activation_input_zero_point", Attribute::of_int(yz ? yz->at_int(0) : 0));
     conv.attrs.set("activation_input_type", Attribute::of_int(static_cast<int64_t>(yz ? yz->dtype() : DType::kUInt8)));
-    Attributes kept;
-    for (const auto& kv : conv.attrs.all())
-      if (kv.first != "output_float") kept.set(kv.first, kv.second);
-    conv.attrs = kept;
-    conv.inputs[6] = zq.scale;
-    conv.inputs[7] = zq.zero_point;
-    conv.outputs = {vq};
+    take_quantization(conv, zq, vq);
     return true;
   }
 

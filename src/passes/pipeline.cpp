@@ -9,7 +9,7 @@ namespace ez {
 Status optimize_graph(Graph& graph, const PassOptions& options) {
   EZ_RETURN_IF_ERROR(remove_identity_nodes(graph));
   // QDQ patterns first, while the int8 weights are still behind their DequantizeLinear nodes.
-  EZ_RETURN_IF_ERROR(fuse_qdq(graph));
+  if (options.fuse_qdq) EZ_RETURN_IF_ERROR(fuse_qdq(graph));
   EZ_RETURN_IF_ERROR(fold_conv_affine(graph));
   EZ_RETURN_IF_ERROR(fuse_hardswish(graph));
   // Activation first, so that a residual Add after an activated conv is summed after it (YOLO);

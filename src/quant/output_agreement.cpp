@@ -26,6 +26,11 @@ Result<std::unique_ptr<OutputAgreement>> OutputAgreement::create(const std::stri
   a->list_ = list;
   a->load_ = load;
   a->options_ = options;
+  // Candidates are scored in ONNX's QDQ semantics (dequantized values in float): the figure the
+  // quantization scheme earns, whatever CPU the search runs on, and as fast as the float model
+  // (the int8 kernels are slower than float on CPUs without VNNI, and agree with these
+  // semantics only to the rounding of each requantisation).
+  a->options_.int8_kernels = false;
   auto s = Session::load_file(float_path, options);
   if (!s.ok()) return s.status().with_context("float model");
   Session& f = **s;

@@ -405,6 +405,7 @@ Result<std::unique_ptr<Session>> Session::from_graph(Graph graph, const SessionO
     PassOptions passes;
 #ifdef EDGEZOO_DNNL
     passes.channels_last = options.kernels == ops::KernelChoice::kFast;
+    passes.fuse_qdq = options.int8_kernels;
 #endif
     t = Clock::now();
     EZ_RETURN_IF_ERROR(optimize_graph(impl->graph, passes));

@@ -18,6 +18,10 @@ struct SessionOptions {
   std::map<std::string, Shape> input_shapes;  // resolves dynamic input dims ("images" -> 1x3x640x640)
   ops::KernelChoice kernels = ops::KernelChoice::kFast;
   bool optimize = true;                       // run graph passes (fusion, folding)
+  // QDQ models: fuse Q/DQ patterns into integer operators (QLinearConv ...). false runs them as
+  // ONNX defines them, dequantized values in float: the reference semantics, and on CPUs without
+  // fast int8 arithmetic (no VNNI) as fast as the float model.
+  bool int8_kernels = true;
   bool profile = false;                       // time every step (see Session::profile())
 };
 

@@ -174,6 +174,7 @@ struct ConvCase {
   bool per_channel, bias;
   int32_t x_zp, w_zp, y_zp;
   std::string activation = "";  // fused by the QDQ pass: y_q (scale 0.03, zp 120, uint8) -> act -> output
+  bool float_acc = false;       // "float_accumulator": sum -> float -> act -> output, no y_q
 };
 
 void check_fast_conv(const ConvCase& c, bool channels_last, std::mt19937& rng) {
@@ -183,7 +184,13 @@ void check_fast_conv(const ConvCase& c, bool channels_last, std::mt19937& rng) {
   a.set("pads", Attribute::of_ints(c.pads));
   a.set("strides", Attribute::of_ints(c.strides));
   a.set("dilations", Attribute::of_ints(c.dilations));
-  if (!c.activation.empty()) {
+  if (c.float_acc) a.set("float_accumulator", Attribute::of_int(1));
+  if (!c.activation.empty() && c.float_acc) {
+    Attribute name;
+    name.kind = Attribute::Kind::kString;
+    name.s = c.activation;
+    a.set("activation", name);
+  } else if (!c.activation.empty()) {
     Attribute name, scale;
     name.kind = Attribute::Kind::kString;
     name.s = c.activation;
@@ -242,8 +249,9 @@ void check_fast_conv(const ConvCase& c, bool channels_last, std::mt19937& rng) {
   }
   EXPECT_LE(off * 1000, f.numel()) << off << " of " << f.numel() << " elements differ";  // <= 0.1%: ties only
   // The float route computes the reference's very float values (integer sums exact, the same
-  // multiplications, rounding and clamping), so without an activation it is bit-exact.
-  if (impl == "dnnl-f32" && c.activation.empty()) {
+  // multiplications, rounding and clamping), so without an activation (or with one it computes
+  // with the reference's own function, as HardSigmoid) it is bit-exact.
+  if (impl == "dnnl-f32" && (c.activation.empty() || c.activation == "HardSigmoid")) {
     EXPECT_EQ(off, 0) << "the float route rounds like the reference";
   }
 }
@@ -262,6 +270,11 @@ TEST(QLinearConvFast, MatchesReferenceOnAwkwardShapes) {
       {{1, 8, 9, 7}, {16, 8, 3, 3}, 1, {1, 1, 1, 1}, {1, 1}, {1, 1}, U, S, U, true, true, 128, 0, 10, "Silu"},
       {{1, 8, 9, 7}, {8, 1, 3, 3}, 8, {1, 1, 1, 1}, {2, 2}, {1, 1}, U, S, S, true, true, 128, 0, -100, "Sigmoid"},
       {{1, 8, 9, 7}, {16, 8, 1, 1}, 1, {0, 0, 0, 0}, {1, 1}, {1, 1}, U, S, U, true, true, 0, 0, 3, "Silu"},
+      // float_accumulator (Q/DQ on inputs only, as input-only quantizers write them)
+      {{1, 16, 10, 10}, {32, 16, 3, 3}, 1, {1, 1, 1, 1}, {1, 1}, {1, 1}, U, S, U, true, true, 0, 0, 100, "", true},
+      {{1, 8, 9, 7}, {16, 8, 3, 3}, 1, {1, 1, 1, 1}, {1, 1}, {1, 1}, U, S, U, true, true, 128, 0, 10, "Silu", true},
+      {{1, 8, 9, 7}, {8, 1, 3, 3}, 8, {1, 1, 1, 1}, {2, 2}, {1, 1}, U, S, S, true, true, 128, 0, -100, "Sigmoid", true},
+      {{2, 6, 9, 11}, {12, 6, 1, 1}, 1, {0, 0, 0, 0}, {1, 1}, {1, 1}, S, S, U, false, true, 3, 0, 0, "HardSigmoid", true},
   };
   for (size_t i = 0; i < cases.size(); ++i)
     for (bool nhwc : {false, true}) {

@@ -207,7 +207,10 @@ TEST(FuseQdq, MatMulRunsAsQLinearMatMul) {
 
 // A Relu whose clamp the output range does not imply (zero point in the middle of the range)
 // stays, and the convolution then runs in float between DequantizeLinear and QuantizeLinear.
-TEST(FuseQdq, ActivationNotImpliedByTheRangeIsKept) {
+// A Relu whose clamp the output range does not imply (z_y = 128 keeps negatives) cannot vanish
+// into the saturation: the convolution's sum goes to float, the Relu runs on it, and only then
+// the result is quantized, all inside one QLinearConv ("float_accumulator").
+TEST(FuseQdq, ActivationNotImpliedByTheRangeRunsOnTheFloatSum) {
   auto build = [] {
     QdqBuilder b;
     const ValueId x = b.input("x", {1, 2, 5, 5});
@@ -221,12 +224,85 @@ TEST(FuseQdq, ActivationNotImpliedByTheRangeIsKept) {
   auto fused = Session::from_graph(build());
   ASSERT_TRUE(fused.ok()) << fused.status().to_string();
   auto ops = op_counts((*fused)->graph());
-  EXPECT_EQ(ops["QLinearConv"], 0);
-  EXPECT_EQ(ops["FusedConv"], 1);  // Conv + Relu in float
+  EXPECT_EQ(ops["QLinearConv"], 1);
+  EXPECT_EQ(ops["FusedConv"], 0);
+  EXPECT_EQ(ops["Relu"], 0);
+  for (const Node& n : (*fused)->graph().nodes())
+    if (n.op_type == "QLinearConv") {
+      EXPECT_EQ(n.attrs.get_int("float_accumulator", 0), 1);
+      EXPECT_EQ(n.attrs.get_string("activation", ""), "Relu");
+    }
   auto simulated = Session::from_graph(build(), test::reference_options());
   ASSERT_TRUE(simulated.ok());
   std::mt19937 rng(5);
   expect_within_steps(**fused, **simulated, random_tensor({1, 2, 5, 5}, rng, -2.0f, 2.0f), 0.01);
+}
+
+// The placement of input-only quantizers (ONNX Runtime's default, edgezoo quantize): Q/DQ on
+// each convolution's input, none on its output,
+//   x -> QDQ -> Conv -> QDQ -> Conv -> SiLU -> Concat(with a second branch) -> QDQ -> Conv -> SiLU -> output.
+// The first convolution meets its QuantizeLinear directly (a plain QLinearConv, fused first: the
+// nodes it replaces shift every index after it); every other one becomes a QLinearConv whose sum
+// goes to float, takes the SiLU in and writes the next QuantizeLinear's int8 output (through the
+// Concat); the last one writes float.
+Graph input_only_graph() {
+  QdqBuilder b;
+  const ValueId x = b.input("x", {1, 4, 9, 8});
+  Attributes pads;
+  pads.set("pads", Attribute::of_ints({1, 1, 1, 1}));
+  auto silu = [&](ValueId v, const char* name) {
+    const ValueId s = b.node("Sigmoid", {v}, std::string(name) + "_sig");
+    return b.node("Mul", {v, s}, std::string(name) + "_mul");
+  };
+  ValueId xq = b.qdq(x, 0.02f, DType::kUInt8, 128);
+  xq = b.node("Conv", {xq, b.weights({4, 4, 1, 1}, 4, 0)}, "conv_pre");
+  xq = b.qdq(xq, 0.03f, DType::kUInt8, 120);
+  ValueId a = b.node("Conv", {xq, b.weights({6, 4, 3, 3}, 6, 0), b.bias(0.02f, b.scales.back())}, "conv_a", pads);
+  a = silu(a, "a");
+  ValueId c = b.node("Conv", {xq, b.weights({5, 4, 1, 1}, 5, 0)}, "conv_c");
+  c = silu(c, "c");
+  ValueId y = b.node("Concat", {a, c}, "cat", [] {
+    Attributes at;
+    at.set("axis", Attribute::of_int(1));
+    return at;
+  }());
+  y = b.qdq(y, 0.01f, DType::kUInt8, 30);
+  y = b.node("Conv", {y, b.weights({7, 11, 3, 3}, 7, 0), b.bias(0.01f, b.scales.back())}, "conv_out", pads);
+  y = silu(y, "out");
+  b.g.outputs() = {y};
+  return std::move(b.g);
+}
+
+TEST(FuseQdq, InputOnlyPlacementRunsEveryConvolutionInInt8) {
+  for (auto kernels : {ops::KernelChoice::kFast, ops::KernelChoice::kReference}) {
+    SCOPED_TRACE(kernels == ops::KernelChoice::kFast ? "fast kernels" : "reference kernels");
+    SessionOptions o;
+    o.kernels = kernels;
+    auto fused = Session::from_graph(input_only_graph(), o);
+    ASSERT_TRUE(fused.ok()) << fused.status().to_string();
+    auto ops = op_counts((*fused)->graph());
+    EXPECT_EQ(ops["QLinearConv"], 4);
+    EXPECT_EQ(ops["DequantizeLinear"], 0);
+    EXPECT_EQ(ops["QuantizeLinear"], 1);  // the graph input's
+    EXPECT_EQ(ops["Sigmoid"] + ops["Mul"] + ops["Conv"] + ops["FusedConv"], 0);
+    int float_acc = 0, float_out = 0;
+    for (const Node& n : (*fused)->graph().nodes()) {
+      if (n.op_type != "QLinearConv" || n.attrs.get_int("float_accumulator", 0) == 0) continue;
+      ++float_acc;
+      EXPECT_EQ(n.attrs.get_string("activation", ""), "Silu") << n.name;
+      float_out += static_cast<int>(n.attrs.get_int("output_float", 0));
+    }
+    EXPECT_EQ(float_acc, 3);  // all but conv_pre
+    EXPECT_EQ(float_out, 1);  // only the last convolution's result stays float
+    auto simulated = Session::from_graph(input_only_graph(), test::reference_options());
+    ASSERT_TRUE(simulated.ok());
+    std::mt19937 rng(17);
+    // The float output is SiLU of a sum of exact integer products: it differs from the float
+    // simulation by float rounding only (measured: at most 8e-6 of values up to 24), unless a
+    // value upstream lands across a rounding boundary of the concat's quantization (one step,
+    // 0.01, times this convolution's weights): the bound allows that, not a wrong tap or scale.
+    for (int rep = 0; rep < 3; ++rep) expect_within_steps(**fused, **simulated, random_tensor({1, 4, 9, 8}, rng, -2.5f, 2.5f), 0.05);
+  }
 }
 
 }  // namespace

@@ -51,7 +51,7 @@ class DnnlQLinearConvKernel final : public Kernel {
         act_(act), act_scale_(c.attrs.get_float("activation_input_scale", 1.0f)),
         act_zp_(static_cast<int32_t>(c.attrs.get_int("activation_input_zero_point", 0))),
         act_signed_(c.attrs.get_int("activation_input_type", static_cast<int64_t>(DType::kUInt8)) == static_cast<int64_t>(DType::kInt8)),
-        float_out_(c.attrs.get_int("output_float", 0) != 0) {}
+        float_out_(c.attrs.get_int("output_float", 0) != 0), float_acc_(c.attrs.get_int("float_accumulator", 0) != 0) {}
 
   const char* impl_name() const override { return use_ref_ ? "ref" : float_route_ ? "dnnl-f32" : "dnnl"; }
 
@@ -92,7 +92,8 @@ class DnnlQLinearConvKernel final : public Kernel {
     bool common = true;
     for (int64_t m = 0; m < M; ++m) {
       // float32, as the reference computes it; to the activation's input scale when one is fused.
-      scales_[m] = xq.s(0) * wq.s(m) / (act_.kind == Activation::kNone || float_out_ ? yq.s(0) : act_scale_);
+      scales_[m] = float_acc_ ? xq.s(0) * wq.s(m)
+                              : xq.s(0) * wq.s(m) / (act_.kind == Activation::kNone || float_out_ ? yq.s(0) : act_scale_);
       common = common && scales_[m] == scales_[0];
     }
     if (common) scales_.resize(1);
@@ -106,7 +107,7 @@ class DnnlQLinearConvKernel final : public Kernel {
     EZ_ASSIGN_OR_RETURN(geom_, window_geometry(wa, Shape(x_.begin() + 2, x_.end()), "QLinearConv"));
     xt_ = dnnl_type(in[0].desc.dtype);
     yt_ = float_out_ ? memory::data_type::f32 : dnnl_type(out[0].dtype);
-    if (float_out_) {  // y's integer type, which the fused DequantizeLinear read
+    if (float_out_ && !float_acc_) {  // y's integer type, which the fused DequantizeLinear read
       act_signed_ = param(7) && param(7)->dtype() == DType::kInt8;
       act_zp_ = y_zp_;
       act_scale_ = y_scale_;
@@ -146,32 +147,42 @@ class DnnlQLinearConvKernel final : public Kernel {
   }
 
  private:
+  // The fused activation and the scalar affine after it.
+  void append_activation(dnnl::post_ops& ops) const {
+    using A = dnnl::algorithm;
+    const float a = act_.alpha, b = act_.beta;
+    switch (act_.kind) {
+      case Activation::kNone: break;
+      case Activation::kRelu: ops.append_eltwise(1.0f, A::eltwise_relu, 0.0f, 0.0f); break;
+      case Activation::kLeakyRelu: ops.append_eltwise(1.0f, A::eltwise_relu, a, 0.0f); break;
+      case Activation::kClip: ops.append_eltwise(1.0f, A::eltwise_clip, a, b); break;
+      case Activation::kSigmoid: ops.append_eltwise(1.0f, A::eltwise_logistic, 0.0f, 0.0f); break;
+      case Activation::kSilu: ops.append_eltwise(1.0f, A::eltwise_swish, 1.0f, 0.0f); break;
+      case Activation::kHardSwish: ops.append_eltwise(1.0f, A::eltwise_hardswish, 0.0f, 0.0f); break;
+      case Activation::kHardSigmoid:
+        ops.append_eltwise(1.0f, A::eltwise_linear, a, b);
+        ops.append_eltwise(1.0f, A::eltwise_clip, 0.0f, 1.0f);
+        break;
+      case Activation::kTanh: ops.append_eltwise(1.0f, A::eltwise_tanh, 0.0f, 0.0f); break;
+    }
+    if (act_.has_output_affine()) ops.append_eltwise(1.0f, A::eltwise_linear, act_.out_scale, act_.out_shift);
+  }
+
+  // y_q - y_zp = clamp(round(acc * s_x*s_w/s_y), qmin - y_zp, qmax - y_zp), scaled to float by the
+  // clip's own scale (the int8 kernels misbehaved, all zeros, with more than four post-ops).
+  void append_requantize_to_y(dnnl::post_ops& ops) const {
+    const float lo = act_signed_ ? -128.0f : 0.0f, hi = act_signed_ ? 127.0f : 255.0f;
+    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_round, 0.0f, 0.0f);
+    ops.append_eltwise(act_scale_, dnnl::algorithm::eltwise_clip, lo - act_zp_, hi - act_zp_);
+  }
+
+  // The int8 kernels' post-ops after the output scales.
   dnnl::post_ops post_ops() const {
     using A = dnnl::algorithm;
     dnnl::post_ops ops;
-    if (act_.kind != Activation::kNone || float_out_) {
-      // y_q - y_zp = clamp(round(acc * s_x*s_w/s_y), qmin - y_zp, qmax - y_zp); then float.
-      const float lo = act_signed_ ? -128.0f : 0.0f, hi = act_signed_ ? 127.0f : 255.0f;
-      ops.append_eltwise(1.0f, A::eltwise_round, 0.0f, 0.0f);
-      // Scaled to float by the clip's own scale: the int8 kernels misbehaved (all zeros) with
-      // more than four post-ops.
-      ops.append_eltwise(act_scale_, A::eltwise_clip, lo - act_zp_, hi - act_zp_);
-      const float a = act_.alpha, b = act_.beta;
-      switch (act_.kind) {
-        case Activation::kNone: break;
-        case Activation::kRelu: ops.append_eltwise(1.0f, A::eltwise_relu, 0.0f, 0.0f); break;
-        case Activation::kLeakyRelu: ops.append_eltwise(1.0f, A::eltwise_relu, a, 0.0f); break;
-        case Activation::kClip: ops.append_eltwise(1.0f, A::eltwise_clip, a, b); break;
-        case Activation::kSigmoid: ops.append_eltwise(1.0f, A::eltwise_logistic, 0.0f, 0.0f); break;
-        case Activation::kSilu: ops.append_eltwise(1.0f, A::eltwise_swish, 1.0f, 0.0f); break;
-        case Activation::kHardSwish: ops.append_eltwise(1.0f, A::eltwise_hardswish, 0.0f, 0.0f); break;
-        case Activation::kHardSigmoid:
-          ops.append_eltwise(1.0f, A::eltwise_linear, a, b);
-          ops.append_eltwise(1.0f, A::eltwise_clip, 0.0f, 1.0f);
-          break;
-        case Activation::kTanh: ops.append_eltwise(1.0f, A::eltwise_tanh, 0.0f, 0.0f); break;
-      }
-      if (act_.has_output_affine()) ops.append_eltwise(1.0f, A::eltwise_linear, act_.out_scale, act_.out_shift);
+    if (float_acc_ || act_.kind != Activation::kNone || float_out_) {
+      if (!float_acc_) append_requantize_to_y(ops);
+      append_activation(ops);
       if (!float_out_) ops.append_eltwise(1.0f, A::eltwise_linear, 1.0f / y_scale_, static_cast<float>(y_zp_));
     } else if (y_zp_ != 0) {  // + y_zp in float before oneDNN's final rounding and saturation
       ops.append_eltwise(1.0f, A::eltwise_linear, 1.0f, static_cast<float>(y_zp_));
@@ -278,30 +289,16 @@ class DnnlQLinearConvKernel final : public Kernel {
       const memory::desc wany(memory::dims(wdims.begin(), wdims.end()), f32, memory::format_tag::any);
       const bool has_bias = !bias_values_.empty();
       const memory::desc bias = has_bias ? memory::desc({M}, f32, memory::format_tag::a) : memory::desc();
-      // acc * multiplier[m]; then, with an activation (or a float output): y_q - y_zp =
-      // clamp(round(.)) scaled to float, and the activation.
+      // acc * multiplier[m]; then, with an activation (or a float output) and unless the
+      // accumulator goes to float directly: y_q - y_zp = clamp(round(.)) scaled to float; then the
+      // activation.
       memory::dims scale_dims(y_.size(), 1);
       scale_dims[1] = static_cast<int64_t>(scales_.size()) == M ? M : 1;
       const memory::desc scale_desc(scale_dims, f32, plain_strides(scale_dims));
       dnnl::post_ops ops;
       ops.append_binary(A::binary_mul, scale_desc);
-      if (act_.kind != Activation::kNone || float_out_) {
-        const float lo = act_signed_ ? -128.0f : 0.0f, hi = act_signed_ ? 127.0f : 255.0f;
-        ops.append_eltwise(1.0f, A::eltwise_round, 0.0f, 0.0f);
-        ops.append_eltwise(act_scale_, A::eltwise_clip, lo - act_zp_, hi - act_zp_);
-        if (!act_in_loop()) {
-          switch (act_.kind) {
-            case Activation::kRelu: ops.append_eltwise(1.0f, A::eltwise_relu, 0.0f, 0.0f); break;
-            case Activation::kLeakyRelu: ops.append_eltwise(1.0f, A::eltwise_relu, act_.alpha, 0.0f); break;
-            case Activation::kSigmoid: ops.append_eltwise(1.0f, A::eltwise_logistic, 0.0f, 0.0f); break;
-            case Activation::kSilu: ops.append_eltwise(1.0f, A::eltwise_swish, 1.0f, 0.0f); break;
-            case Activation::kHardSwish: ops.append_eltwise(1.0f, A::eltwise_hardswish, 0.0f, 0.0f); break;
-            case Activation::kTanh: ops.append_eltwise(1.0f, A::eltwise_tanh, 0.0f, 0.0f); break;
-            default: break;
-          }
-          if (act_.has_output_affine()) ops.append_eltwise(1.0f, A::eltwise_linear, act_.out_scale, act_.out_shift);
-        }
-      }
+      if (!float_acc_ && (act_.kind != Activation::kNone || float_out_)) append_requantize_to_y(ops);
+      if (!act_in_loop()) append_activation(ops);
       dnnl::primitive_attr attr;
       attr.set_post_ops(ops);
       auto desc = dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
@@ -361,9 +358,10 @@ class DnnlQLinearConvKernel final : public Kernel {
     const int64_t m = y.numel();
     const bool act = act_.kind != Activation::kNone;
     const bool in_loop = act && act_in_loop();
+    const bool real_valued = act || float_acc_;  // dst holds real values (else y_q - y_zp)
     if (float_out_ && !in_loop) return Status::OK();
     // The reference's last steps: activation (Clip / HardSigmoid), then z = saturate(round(v / s)
-    // + zp) after an activation, y = saturate(round(v) + zp) without one.
+    // + zp) for real values, y = saturate(round(v) + zp) for requantised sums.
     const float s = y_scale_, zp = static_cast<float>(y_zp_);
     const bool u8 = y.dtype() == DType::kUInt8;
     const float lo = u8 ? 0.0f : -128.0f, hi = u8 ? 255.0f : 127.0f;
@@ -371,7 +369,7 @@ class DnnlQLinearConvKernel final : public Kernel {
       if (in_loop) apply_activation(act_, dst + b, e - b);
       if (float_out_) return;
       for (int64_t i = b; i < e; ++i) {
-        const float q = std::min(hi, std::max(lo, std::nearbyint(act ? dst[i] / s : dst[i]) + zp));
+        const float q = std::min(hi, std::max(lo, std::nearbyint(real_valued ? dst[i] / s : dst[i]) + zp));
         if (u8) y.data<uint8_t>()[i] = static_cast<uint8_t>(q);
         else y.data<int8_t>()[i] = static_cast<int8_t>(q);
       }
@@ -415,6 +413,7 @@ class DnnlQLinearConvKernel final : public Kernel {
   int32_t act_zp_;
   bool act_signed_;
   bool float_out_;
+  bool float_acc_;  // "float_accumulator": the sum goes to float without an int8 y (see qlinear_conv.cpp)
   dnnl::convolution_forward::primitive_desc pd_;
   dnnl::convolution_forward prim_;
   memory packed_w_, bias_, src_zp_mem_;

@@ -15,6 +15,13 @@
 // With the internal attribute "output_float"=1 the output is instead the float32 result of
 // DequantizeLinear(y_q) [-> activation] (inputs 6 and 7 stay y's): for QLinearConv outputs that
 // the graph only uses in float.
+//
+// Internal attribute "float_accumulator"=1 (convolutions whose float result the model never
+// quantized, as ONNX Runtime's and edgezoo's quantizers write them: Q/DQ on the inputs only,
+//   DequantizeLinear(x_q), DequantizeLinear(w_q) -> Conv [-> act] [-> QuantizeLinear -> z_q]):
+// the sum is scaled straight to float, v = (sum + B) * s_x*s_w[m], then the activation, then
+// either the float result (with output_float=1; inputs 6 and 7 are unused placeholders) or
+// z = saturate(round(v / s_z) + z_zp) with inputs 6 and 7 as z's scale and zero point.
 #include <algorithm>
 
 #include "ops/nn/conv_geometry.h"
@@ -34,7 +41,7 @@ class QLinearConvKernel final : public Kernel {
         act_scale_(c.attrs.get_float("activation_input_scale", 1.0f)),
         act_zp_(static_cast<int32_t>(c.attrs.get_int("activation_input_zero_point", 0))),
         act_type_(static_cast<DType>(c.attrs.get_int("activation_input_type", static_cast<int64_t>(DType::kUInt8)))),
-        float_out_(c.attrs.get_int("output_float", 0) != 0) {}
+        float_out_(c.attrs.get_int("output_float", 0) != 0), float_acc_(c.attrs.get_int("float_accumulator", 0) != 0) {}
 
   Status infer(const std::vector<KernelInput>& in, std::vector<TensorDesc>* out) override {
     EZ_RETURN_IF_ERROR(expect_input_count(in, 8, 9, "QLinearConv"));
@@ -56,7 +63,7 @@ class QLinearConvKernel final : public Kernel {
     }
     const DType yt = output_dtype(in, 7);
     if (!is_8bit(yt)) return invalid_model("QLinearConv: y_zero_point must be uint8 or int8");
-    if (act_.kind != Activation::kNone && !float_out_ && (!is_8bit(act_type_) || !(act_scale_ > 0)))
+    if (act_.kind != Activation::kNone && !float_out_ && !float_acc_ && (!is_8bit(act_type_) || !(act_scale_ > 0)))
       return invalid_model("QLinearConv: bad activation_input_type / activation_input_scale");
     const size_t S = x.size() - 2;
     EZ_ASSIGN_OR_RETURN(WindowAttrs wa, WindowAttrs::from(attrs_, S, Shape(w.begin() + 2, w.end()), "QLinearConv"));
@@ -84,7 +91,8 @@ class QLinearConvKernel final : public Kernel {
     std::vector<float> mult(M);
     for (int64_t m = 0; m < M; ++m) {
       to_int32(w, m * K, K, wq.z(m), wi.data() + m * K);
-      mult[m] = xq.s(0) * wq.s(m) / (act_.kind == Activation::kNone || float_out_ ? yq.s(0) : act_scale_);
+      mult[m] = float_acc_ ? xq.s(0) * wq.s(m)
+                           : xq.s(0) * wq.s(m) / (act_.kind == Activation::kNone || float_out_ ? yq.s(0) : act_scale_);
     }
     Tensor& y = out[0];
     const size_t ye = dtype_size(y.dtype());
@@ -106,7 +114,8 @@ class QLinearConvKernel final : public Kernel {
               for (int64_t i = 0; i < os; ++i) a[i] += b;
             }
             char* dst = static_cast<char*>(y.raw()) + ((n * M + oc) * os) * ye;
-            if (float_out_) dequantize_row(a, os, mult[oc], yq, reinterpret_cast<float*>(dst));
+            if (float_acc_) float_accumulator_row(a, os, mult[oc], yq, y.dtype(), dst);
+            else if (float_out_) dequantize_row(a, os, mult[oc], yq, reinterpret_cast<float*>(dst));
             else if (act_.kind == Activation::kNone) requantize_row(a, os, mult[oc], yq.z(0), y.dtype(), dst);
             else activate_row(a, os, mult[oc], yq, y.dtype(), dst);
           }
@@ -118,6 +127,30 @@ class QLinearConvKernel final : public Kernel {
   }
 
  private:
+  // acc -> float -> [act] -> float or z_q (float_accumulator).
+  void float_accumulator_row(const int32_t* acc, int64_t n, float multiplier, const QParams& zq, DType zt, void* dst) const {
+    float* f = float_out_ ? static_cast<float*>(dst) : nullptr;
+    std::vector<float> tmp;
+    if (!f) {
+      tmp.resize(n);
+      f = tmp.data();
+    }
+    for (int64_t i = 0; i < n; ++i) f[i] = static_cast<float>(acc[i]) * multiplier;
+    apply_activation(act_, f, n);
+    if (!float_out_) quantize_row(f, n, zq, zt, dst);
+  }
+
+  // QuantizeLinear's formula: saturate(round(v / s) + zp).
+  static void quantize_row(const float* f, int64_t n, const QParams& zq, DType zt, void* dst) {
+    const float s = zq.s(0), z = static_cast<float>(zq.z(0));
+    const float lo = zt == DType::kUInt8 ? 0.0f : -128.0f, hi = zt == DType::kUInt8 ? 255.0f : 127.0f;
+    for (int64_t i = 0; i < n; ++i) {
+      const float q = std::min(hi, std::max(lo, std::nearbyint(f[i] / s) + z));
+      if (zt == DType::kUInt8) static_cast<uint8_t*>(dst)[i] = static_cast<uint8_t>(q);
+      else static_cast<int8_t*>(dst)[i] = static_cast<int8_t>(q);
+    }
+  }
+
   // acc -> y_q -> float [-> act]
   void dequantize_row(const int32_t* acc, int64_t n, float multiplier, const QParams& yq, float* dst) const {
     const int32_t z = yq.z(0);
@@ -138,13 +171,7 @@ class QLinearConvKernel final : public Kernel {
       f[i] = static_cast<float>(q - act_zp_) * act_scale_;
     }
     apply_activation(act_, f.data(), n);
-    const float s = zq.s(0), z = static_cast<float>(zq.z(0));
-    const float lo = zt == DType::kUInt8 ? 0.0f : -128.0f, hi = zt == DType::kUInt8 ? 255.0f : 127.0f;
-    for (int64_t i = 0; i < n; ++i) {
-      const float q = std::min(hi, std::max(lo, std::nearbyint(f[i] / s) + z));
-      if (zt == DType::kUInt8) static_cast<uint8_t*>(dst)[i] = static_cast<uint8_t>(q);
-      else static_cast<int8_t*>(dst)[i] = static_cast<int8_t>(q);
-    }
+    quantize_row(f.data(), n, zq, zt, dst);
   }
 
   Attributes attrs_;
@@ -154,7 +181,7 @@ class QLinearConvKernel final : public Kernel {
   float act_scale_;
   int32_t act_zp_;
   DType act_type_;
-  bool float_out_;
+  bool float_out_, float_acc_;
   DType y_type_ = DType::kUInt8;
 };
 
