@@ -12,6 +12,7 @@
 #include <string>
 
 #include "ops/channels_last.h"
+#include "ops/dnnl/conv_choice.h"
 #include "ops/dnnl/dnnl_common.h"
 #include "ops/nn/activation.h"
 #include "ops/nn/conv_geometry.h"
@@ -200,7 +201,7 @@ class DnnlConvKernel final : public Kernel {
       return !(e && std::string(e) == "0");
     };
     static const bool winograd_on = enabled("EDGEZOO_WINOGRAD"), conv1x1_on = enabled("EDGEZOO_CONV1X1");
-    if (!channels_last_ || !x86::has_avx2_fma() || x.size() != 4 || group_ != 1 || w[1] != x[1]) return false;
+    if (!channels_last_ || !hand_written_convs_pay() || x.size() != 4 || group_ != 1 || w[1] != x[1]) return false;
     if (!in[1].value || (has_bias_ && !in[2].value) || !x86::epilogue_supported(act_)) return false;
     for (size_t i = 0; i < 2; ++i)
       if (g.strides[i] != 1 || g.dilations[i] != 1) return false;
@@ -302,6 +303,14 @@ Result<KernelPtr> make(const KernelConfig& c) {
 }
 
 }  // namespace
+
+bool hand_written_convs_pay() {
+  static const bool pay = [] {
+    const int isa = static_cast<int>(dnnl::get_effective_cpu_isa()), avx512 = static_cast<int>(dnnl::cpu_isa::avx512_core);
+    return x86::has_avx2_fma() && (isa & avx512) != avx512;
+  }();
+  return pay;
+}
 
 Result<KernelPtr> create_Conv_fast(const KernelConfig& c) { return make(c); }
 Result<KernelPtr> create_FusedConv_fast(const KernelConfig& c) { return make(c); }
