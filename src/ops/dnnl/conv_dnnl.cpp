@@ -74,14 +74,8 @@ class DnnlConvKernel final : public Kernel {
       return Status::OK();
     }
     Status s = guard("Conv", [&] {
-      memory::dims strides(g.strides.begin(), g.strides.end()), dil, pl(g.pad_begin.begin(), g.pad_begin.end()),
-          pr(g.pad_end.begin(), g.pad_end.end());
-      for (int64_t d : g.dilations) dil.push_back(d - 1);  // oneDNN counts the gaps
-      // Grouped weights: [G, O/G, I/G, k...].
-      memory::dims wdims;
-      if (group_ > 1) wdims = {group_, w[0] / group_, w[1]};
-      else wdims = {w[0], w[1]};
-      wdims.insert(wdims.end(), w.begin() + 2, w.end());
+      const ConvWindow win = conv_window(g);
+      const memory::dims wdims = grouped_weight_dims(w, group_);
       // Let oneDNN choose the activation layout too: its blocked kernels are several times faster
       // than its GEMM path on plain NCHW; we reorder in and out around the primitive.
       const memory::desc src_any(memory::dims(x.begin(), x.end()), memory::data_type::f32, memory::format_tag::any);
@@ -106,7 +100,7 @@ class DnnlConvKernel final : public Kernel {
         dnnl::primitive_attr attr;
         attr.set_post_ops(ops);
         auto desc = dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                                    src, wany, bias, dst, strides, dil, pl, pr);
+                                                    src, wany, bias, dst, win.strides, win.dilations, win.pad_begin, win.pad_end);
         try {
           pd_ = dnnl::convolution_forward::primitive_desc(desc, attr, engine());
           direct_nhwc_ = is_native_kernel(pd_.impl_info_str());
@@ -123,7 +117,7 @@ class DnnlConvKernel final : public Kernel {
         dnnl::primitive_attr attr;
         attr.set_post_ops(ops);
         auto desc = dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                                    src_any, wany, bias, dst_any, strides, dil, pl, pr);
+                                                    src_any, wany, bias, dst_any, win.strides, win.dilations, win.pad_begin, win.pad_end);
         pd_ = dnnl::convolution_forward::primitive_desc(desc, attr, engine());
       }
       prim_ = dnnl::convolution_forward(pd_);
@@ -226,23 +220,7 @@ class DnnlConvKernel final : public Kernel {
   }
 
   void append_activation(dnnl::post_ops& ops) {
-    using A = dnnl::algorithm;
-    const float a = act_.alpha, b = act_.beta;
-    switch (act_.kind) {
-      case Activation::kNone: break;
-      case Activation::kRelu: ops.append_eltwise(1.0f, A::eltwise_relu, 0.0f, 0.0f); break;
-      case Activation::kLeakyRelu: ops.append_eltwise(1.0f, A::eltwise_relu, a, 0.0f); break;
-      case Activation::kClip: ops.append_eltwise(1.0f, A::eltwise_clip, a, b); break;
-      case Activation::kSigmoid: ops.append_eltwise(1.0f, A::eltwise_logistic, 0.0f, 0.0f); break;
-      case Activation::kSilu: ops.append_eltwise(1.0f, A::eltwise_swish, 1.0f, 0.0f); break;
-      case Activation::kHardSwish: ops.append_eltwise(1.0f, A::eltwise_hardswish, 0.0f, 0.0f); break;
-      case Activation::kHardSigmoid:  // clip(a*x + b, 0, 1)
-        ops.append_eltwise(1.0f, A::eltwise_linear, a, b);
-        ops.append_eltwise(1.0f, A::eltwise_clip, 0.0f, 1.0f);
-        break;
-      case Activation::kTanh: ops.append_eltwise(1.0f, A::eltwise_tanh, 0.0f, 0.0f); break;
-    }
-    if (act_.has_output_affine()) ops.append_eltwise(1.0f, A::eltwise_linear, act_.out_scale, act_.out_shift);
+    dnnl_util::append_activation(ops, act_);
     residual_post_op_index_ = ops.len();
   }
 

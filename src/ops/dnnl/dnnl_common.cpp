@@ -22,6 +22,34 @@ dnnl::memory::desc plain_desc(const Shape& shape) {
   return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, strides);
 }
 
+void append_activation(dnnl::post_ops& ops, const ActivationSpec& act) {
+  using A = dnnl::algorithm;
+  const float a = act.alpha, b = act.beta;
+  switch (act.kind) {
+    case Activation::kNone: break;
+    case Activation::kRelu: ops.append_eltwise(1.0f, A::eltwise_relu, 0.0f, 0.0f); break;
+    case Activation::kLeakyRelu: ops.append_eltwise(1.0f, A::eltwise_relu, a, 0.0f); break;
+    case Activation::kClip: ops.append_eltwise(1.0f, A::eltwise_clip, a, b); break;
+    case Activation::kSigmoid: ops.append_eltwise(1.0f, A::eltwise_logistic, 0.0f, 0.0f); break;
+    case Activation::kSilu: ops.append_eltwise(1.0f, A::eltwise_swish, 1.0f, 0.0f); break;
+    case Activation::kHardSwish: ops.append_eltwise(1.0f, A::eltwise_hardswish, 0.0f, 0.0f); break;
+    case Activation::kHardSigmoid:  // clip(a*x + b, 0, 1)
+      ops.append_eltwise(1.0f, A::eltwise_linear, a, b);
+      ops.append_eltwise(1.0f, A::eltwise_clip, 0.0f, 1.0f);
+      break;
+    case Activation::kTanh: ops.append_eltwise(1.0f, A::eltwise_tanh, 0.0f, 0.0f); break;
+  }
+  if (act.has_output_affine()) ops.append_eltwise(1.0f, A::eltwise_linear, act.out_scale, act.out_shift);
+}
+
+dnnl::memory::dims grouped_weight_dims(const Shape& w, int64_t group) {
+  dnnl::memory::dims d;
+  if (group > 1) d = {group, w[0] / group, w[1]};
+  else d = {w[0], w[1]};
+  d.insert(d.end(), w.begin() + 2, w.end());
+  return d;
+}
+
 bool has_repeated_eltwise(const dnnl::post_ops& ops) {
   std::set<int> seen;
   for (int i = 0; i < ops.len(); ++i) {

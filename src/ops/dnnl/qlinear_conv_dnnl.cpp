@@ -147,26 +147,7 @@ class DnnlQLinearConvKernel final : public Kernel {
   }
 
  private:
-  // The fused activation and the scalar affine after it.
-  void append_activation(dnnl::post_ops& ops) const {
-    using A = dnnl::algorithm;
-    const float a = act_.alpha, b = act_.beta;
-    switch (act_.kind) {
-      case Activation::kNone: break;
-      case Activation::kRelu: ops.append_eltwise(1.0f, A::eltwise_relu, 0.0f, 0.0f); break;
-      case Activation::kLeakyRelu: ops.append_eltwise(1.0f, A::eltwise_relu, a, 0.0f); break;
-      case Activation::kClip: ops.append_eltwise(1.0f, A::eltwise_clip, a, b); break;
-      case Activation::kSigmoid: ops.append_eltwise(1.0f, A::eltwise_logistic, 0.0f, 0.0f); break;
-      case Activation::kSilu: ops.append_eltwise(1.0f, A::eltwise_swish, 1.0f, 0.0f); break;
-      case Activation::kHardSwish: ops.append_eltwise(1.0f, A::eltwise_hardswish, 0.0f, 0.0f); break;
-      case Activation::kHardSigmoid:
-        ops.append_eltwise(1.0f, A::eltwise_linear, a, b);
-        ops.append_eltwise(1.0f, A::eltwise_clip, 0.0f, 1.0f);
-        break;
-      case Activation::kTanh: ops.append_eltwise(1.0f, A::eltwise_tanh, 0.0f, 0.0f); break;
-    }
-    if (act_.has_output_affine()) ops.append_eltwise(1.0f, A::eltwise_linear, act_.out_scale, act_.out_shift);
-  }
+  void append_activation(dnnl::post_ops& ops) const { dnnl_util::append_activation(ops, act_); }
 
   // y_q - y_zp = clamp(round(acc * s_x*s_w/s_y), qmin - y_zp, qmax - y_zp), scaled to float by the
   // clip's own scale (the int8 kernels misbehaved, all zeros, with more than four post-ops).
@@ -217,16 +198,11 @@ class DnnlQLinearConvKernel final : public Kernel {
     const int64_t M = w[0];
     const WindowGeometry& g = geom_;
     Status s = guard("QLinearConv", [&] {
-      memory::dims strides(g.strides.begin(), g.strides.end()), dil, pl(g.pad_begin.begin(), g.pad_begin.end()),
-          pr(g.pad_end.begin(), g.pad_end.end());
-      for (int64_t d : g.dilations) dil.push_back(d - 1);  // oneDNN counts the gaps
-      Shape wdims;  // grouped weights: [G, O/G, I/G, k...]
-      if (group_ > 1) wdims = {group_, M / group_, w[1]};
-      else wdims = {M, w[1]};
-      wdims.insert(wdims.end(), w.begin() + 2, w.end());
+      const ConvWindow win = conv_window(g);
+      const memory::dims wdims = grouped_weight_dims(w, group_);
       const memory::desc src_any(memory::dims(x_.begin(), x_.end()), xt_, memory::format_tag::any);
       const memory::desc dst_any(memory::dims(y_.begin(), y_.end()), yt_, memory::format_tag::any);
-      const memory::desc wany(memory::dims(wdims.begin(), wdims.end()), memory::data_type::s8, memory::format_tag::any);
+      const memory::desc wany(wdims, memory::data_type::s8, memory::format_tag::any);
       const bool has_bias = !bias_values_.empty();
       const memory::desc bias = has_bias ? memory::desc({M}, memory::data_type::s32, memory::format_tag::a) : memory::desc();
       dnnl::primitive_attr attr;
@@ -234,7 +210,7 @@ class DnnlQLinearConvKernel final : public Kernel {
       if (x_zp_ != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
       attr.set_post_ops(post_ops());
       auto desc = dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                                  src_any, wany, bias, dst_any, strides, dil, pl, pr);
+                                                  src_any, wany, bias, dst_any, win.strides, win.dilations, win.pad_begin, win.pad_end);
       pd_ = dnnl::convolution_forward::primitive_desc(desc, attr, engine());
       prim_ = dnnl::convolution_forward(pd_);
       user_src_desc_ = user_desc(x_, xt_);
@@ -276,17 +252,12 @@ class DnnlQLinearConvKernel final : public Kernel {
     const int64_t M = w[0];
     const WindowGeometry& g = geom_;
     Status s = guard("QLinearConv", [&] {
-      memory::dims strides(g.strides.begin(), g.strides.end()), dil, pl(g.pad_begin.begin(), g.pad_begin.end()),
-          pr(g.pad_end.begin(), g.pad_end.end());
-      for (int64_t d : g.dilations) dil.push_back(d - 1);
-      Shape wdims;
-      if (group_ > 1) wdims = {group_, M / group_, w[1]};
-      else wdims = {M, w[1]};
-      wdims.insert(wdims.end(), w.begin() + 2, w.end());
+      const ConvWindow win = conv_window(g);
+      const memory::dims wdims = grouped_weight_dims(w, group_);
       const auto f32 = memory::data_type::f32;
       user_src_desc_ = user_desc(x_, f32);
       user_dst_desc_ = user_desc(y_, f32);
-      const memory::desc wany(memory::dims(wdims.begin(), wdims.end()), f32, memory::format_tag::any);
+      const memory::desc wany(wdims, f32, memory::format_tag::any);
       const bool has_bias = !bias_values_.empty();
       const memory::desc bias = has_bias ? memory::desc({M}, f32, memory::format_tag::a) : memory::desc();
       // acc * multiplier[m]; then, with an activation (or a float output) and unless the
@@ -294,7 +265,7 @@ class DnnlQLinearConvKernel final : public Kernel {
       // activation.
       memory::dims scale_dims(y_.size(), 1);
       scale_dims[1] = static_cast<int64_t>(scales_.size()) == M ? M : 1;
-      const memory::desc scale_desc(scale_dims, f32, plain_strides(scale_dims));
+      const memory::desc scale_desc = typed_plain_desc(scale_dims, f32);
       dnnl::post_ops ops;
       ops.append_binary(A::binary_mul, scale_desc);
       if (!float_acc_ && (act_.kind != Activation::kNone || float_out_)) append_requantize_to_y(ops);
@@ -302,7 +273,7 @@ class DnnlQLinearConvKernel final : public Kernel {
       dnnl::primitive_attr attr;
       attr.set_post_ops(ops);
       auto desc = dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                                  user_src_desc_, wany, bias, user_dst_desc_, strides, dil, pl, pr);
+                                                  user_src_desc_, wany, bias, user_dst_desc_, win.strides, win.dilations, win.pad_begin, win.pad_end);
       pd_ = dnnl::convolution_forward::primitive_desc(desc, attr, engine());
       prim_ = dnnl::convolution_forward(pd_);
       Tensor wf = Tensor::zeros(DType::kFloat32, w);
@@ -324,12 +295,6 @@ class DnnlQLinearConvKernel final : public Kernel {
     });
     w_s8_ = Tensor();
     use_ref_ = !s.ok();
-  }
-
-  static memory::dims plain_strides(const memory::dims& d) {
-    memory::dims st(d.size(), 1);
-    for (int i = static_cast<int>(d.size()) - 2; i >= 0; --i) st[i] = st[i + 1] * d[i + 1];
-    return st;
   }
 
   Status run_float_route(const Tensor& x, Tensor& y, const RunContext& ctx) {
