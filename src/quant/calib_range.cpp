@@ -205,4 +205,15 @@ QuantParams activation_params(Range r, ActType act) {
   return p;
 }
 
+std::optional<QuantParams> exact_integer_params(const TensorHistogram& h, ActType act) {
+  if (!h.integers()) return std::nullopt;
+  const double lo = std::min<double>(h.min(), 0.0), hi = std::max<double>(h.max(), 0.0);
+  if (act == ActType::kInt8Symmetric) {
+    if (lo < -128 || hi > 127) return std::nullopt;
+    return QuantParams{1.0f, 0};
+  }
+  if (hi - lo > 255) return std::nullopt;
+  return QuantParams{1.0f, static_cast<int32_t>(-lo)};
+}
+
 }  // namespace ez::quant

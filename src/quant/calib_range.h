@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/status.h"
@@ -48,5 +49,11 @@ struct QuantParams {
 // The range is widened to include 0 (so that 0, e.g. padding, is exact). A zero-width range gets
 // scale 1.
 QuantParams activation_params(Range r, ActType act);
+
+// Scale 1 with the zero point that holds every value, when the tensor holds only integers that
+// 256 consecutive levels including 0 cover (uint8: max(max, 0) - min(min, 0) <= 255; int8:
+// within [-128, 127]): quantized without any error, so no algorithm should clip it. Pixels in
+// 0..255 are the common case; KL clipped yolox_nano's input at the letterbox fill, 114.
+std::optional<QuantParams> exact_integer_params(const TensorHistogram& h, ActType act);
 
 }  // namespace ez::quant

@@ -2,11 +2,11 @@
 
 #include <sys/stat.h>
 
-#include <chrono>
+#include <algorithm>
 #include <sstream>
 
 #include "core/file_util.h"
-#include "onnx/onnx_import.h"
+#include "quant/dataset_run.h"
 
 namespace ez::quant {
 
@@ -38,90 +38,29 @@ Result<DatasetList> read_dataset_list(const std::string& path) {
 
 Result<CalibrationResult> calibrate(const std::string& model_path, const std::vector<std::string>& tensors,
                                     const DatasetList& list, const SampleLoader& load, SessionOptions options,
-                                    const Progress& progress) {
-  const auto t0 = std::chrono::steady_clock::now();
-  ImportOptions io;
-  io.infer_shapes = false;
-  EZ_ASSIGN_OR_RETURN(Graph g, import_onnx_file(model_path, io));
-  if (g.inputs().size() != 1)
-    return unsupported("calibration supports models with one input; '" + model_path + "' has " + std::to_string(g.inputs().size()));
+                                    const Progress& progress, const std::set<std::string>& per_channel) {
+  std::vector<TensorHistogram> whole(tensors.size());
+  std::vector<std::vector<TensorHistogram>> channels(tensors.size());
+  auto visit = [&](size_t k, const Tensor& t) {
+    whole[k].add(t.data<float>(), t.numel());
+    if (t.rank() < 2 || !per_channel.count(tensors[k])) return;
+    const int64_t c = t.dim(1), inner = t.numel() / std::max<int64_t>(1, t.dim(0) * c);
+    if (channels[k].empty()) channels[k].assign(static_cast<size_t>(c), TensorHistogram(kChannelBins));
+    if (static_cast<int64_t>(channels[k].size()) != c) return;  // a shape that changes between samples
+    for (int64_t n = 0; n < t.dim(0); ++n)
+      for (int64_t j = 0; j < c; ++j) channels[k][j].add(t.data<float>() + (n * c + j) * inner, inner);
+  };
+  EZ_ASSIGN_OR_RETURN(DatasetRunResult run, run_dataset(model_path, tensors, list, load, std::move(options), visit, progress));
   CalibrationResult r;
-  const std::string input_name = g.value(g.inputs()[0]).name;
-  bool want_input = false;
-  std::vector<std::string> outputs;  // requested tensors read from session outputs
-  for (const std::string& name : tensors) {
-    const ValueId id = g.find_value(name);
-    if (id == kNoValue) {
-      r.missing.push_back(name);
-      continue;
-    }
-    if (name == input_name) {
-      want_input = true;
-      continue;
-    }
-    bool already = false;
-    for (ValueId o : g.outputs()) already |= o == id;
-    if (already) {
-      outputs.push_back(name);
-      continue;
-    }
-    // Read through a copy: making the value itself a graph output crashes the unoptimised
-    // runtime on some models (ppocrv4_rec: a broadcast Add reads a bad buffer), and a copy keeps
-    // the value an ordinary intermediate for the memory plan.
-    Value copy;
-    copy.name = name + "__ez_calibration";
-    copy.desc = g.value(id).desc;
-    Node identity;
-    identity.name = copy.name;
-    identity.op_type = "Identity";
-    identity.inputs = {id};
-    identity.outputs = {g.add_value(std::move(copy))};
-    g.outputs().push_back(identity.outputs[0]);
-    g.nodes().push_back(std::move(identity));
-    outputs.push_back(name);
+  r.skipped = std::move(run.skipped);
+  r.missing = std::move(run.missing);
+  r.samples = run.samples;
+  r.seconds = run.seconds;
+  for (size_t k = 0; k < tensors.size(); ++k) {
+    if (!run.visited[k]) continue;
+    r.stats[tensors[k]] = std::move(whole[k]);
+    if (!channels[k].empty()) r.channels[tensors[k]] = std::move(channels[k]);
   }
-  options.optimize = false;
-  EZ_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::from_graph(std::move(g), options));
-  const IOInfo& input = session->inputs()[0];
-  std::vector<int> out_index;
-  for (const std::string& name : outputs) {
-    out_index.push_back(session->output_index(name + "__ez_calibration"));
-    if (out_index.back() < 0) out_index.back() = session->output_index(name);
-  }
-  if (want_input && input.desc.dtype != DType::kFloat32) {
-    r.skipped[input_name] = input.desc.dtype;
-    want_input = false;
-  }
-  for (size_t k = 0; k < outputs.size(); ++k) {
-    const DType t = session->outputs()[out_index[k]].desc.dtype;
-    if (t != DType::kFloat32) r.skipped[outputs[k]] = t;
-  }
-  for (size_t i = 0; i < list.entries.size(); ++i) {
-    const DatasetEntry& e = list.entries[i];
-    const std::string where = "calibration list '" + list.name + "' line " + std::to_string(e.line);
-    auto x = load(e.path, input);
-    if (!x.ok()) return x.status().with_context(where);
-    Status st = session->set_input(0, *x);
-    if (!st.ok()) return st.with_context(where + " ('" + e.path + "')");
-    st = session->run();
-    if (!st.ok()) return st.with_context(where + " ('" + e.path + "')");
-    // Tensors are independent: histogram them in parallel (the binning is the costly part).
-    const int n = static_cast<int>(outputs.size()) + (want_input ? 1 : 0);
-#pragma omp parallel for schedule(dynamic)
-    for (int k = 0; k < n; ++k) {
-      const bool is_input = k == static_cast<int>(outputs.size());
-      const std::string& name = is_input ? input_name : outputs[k];
-      const Tensor& t = is_input ? *x : session->output(out_index[k]);
-      if (t.dtype() != DType::kFloat32) continue;
-      TensorHistogram* h;
-#pragma omp critical(ez_calib_map)
-      h = &r.stats[name];
-      h->add(t.data<float>(), t.numel());
-    }
-    r.samples = i + 1;
-    if (progress) progress(i + 1, list.entries.size());
-  }
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
 

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,16 +36,21 @@ using Progress = std::function<void(size_t done, size_t total)>;
 
 struct CalibrationResult {
   std::map<std::string, TensorHistogram> stats;  // float tensors only
+  // Per channel (axis 1), for the tensors asked for: TensorHistogram(kChannelBins) each.
+  std::map<std::string, std::vector<TensorHistogram>> channels;
   std::map<std::string, DType> skipped;          // requested tensors that are not float (their dtype)
   std::vector<std::string> missing;              // requested tensors the model does not have
   double seconds = 0;
   size_t samples = 0;
 };
 
+constexpr int kChannelBins = 1024;
+
 // Runs the model unoptimised (so every requested tensor survives as an output) with `options`
-// (input shapes, threads). The model must have one input.
+// (input shapes, threads). The model must have one input. `per_channel` names tensors (of rank
+// >= 2, among `tensors`) that also get a histogram per channel along axis 1.
 Result<CalibrationResult> calibrate(const std::string& model_path, const std::vector<std::string>& tensors,
                                     const DatasetList& list, const SampleLoader& load, SessionOptions options,
-                                    const Progress& progress = nullptr);
+                                    const Progress& progress = nullptr, const std::set<std::string>& per_channel = {});
 
 }  // namespace ez::quant

@@ -63,15 +63,33 @@ std::map<std::string, int> output_index(const Session& s) {
   return m;
 }
 
-// Builds the graph of one quantized node together with the Q/DQ nodes feeding it, reading the
-// float tensors those chains start from as graph inputs. False when an input cannot be traced.
+// A Mul by a constant read only by QuantizeLinear nodes: per-channel scales in front of a
+// quantizer (edgezoo quantize's equalization), part of the quantizer as far as errors go.
+bool is_prescale(const Graph& q, const Node& n, const std::map<ValueId, std::vector<int>>& readers) {
+  if (n.op_type != "Mul" || n.inputs.size() != 2 || n.outputs.size() != 1) return false;
+  const bool a = q.value(n.inputs[0]).is_constant(), b = q.value(n.inputs[1]).is_constant();
+  if (a == b) return false;
+  auto r = readers.find(n.outputs[0]);
+  if (r == readers.end() || r->second.empty()) return false;
+  for (int k : r->second)
+    if (q.nodes()[k].op_type != "QuantizeLinear") return false;
+  return true;
+}
+
+// Builds the graph of one quantized node together with the Q/DQ nodes feeding it (and the Mul
+// scaling a quantizer's input), reading the float tensors those chains start from as graph
+// inputs. False when an input cannot be traced.
 // `*quantized` tells whether any Q/DQ node feeds it: without one the node alone computes exactly
 // what the float model does.
 bool isolate(const Graph& q, size_t node_index, const std::map<std::string, TensorDesc>& float_tensors, Graph* out,
              std::vector<std::string>* inputs, bool* quantized) {
   std::map<ValueId, int> producer;
-  for (size_t n = 0; n < q.nodes().size(); ++n)
+  std::map<ValueId, std::vector<int>> readers;
+  for (size_t n = 0; n < q.nodes().size(); ++n) {
     for (ValueId o : q.nodes()[n].outputs) producer[o] = static_cast<int>(n);
+    for (ValueId i : q.nodes()[n].inputs)
+      if (i != kNoValue) readers[i].push_back(static_cast<int>(n));
+  }
   Graph g;
   g.opset = q.opset;
   std::map<ValueId, ValueId> mapped;  // value in q -> value in g
@@ -90,7 +108,8 @@ bool isolate(const Graph& q, size_t node_index, const std::map<std::string, Tens
       return;
     }
     auto p = producer.find(v);
-    const bool from_qdq = p != producer.end() && is_qdq(q.nodes()[p->second]);
+    const bool from_qdq =
+        p != producer.end() && (is_qdq(q.nodes()[p->second]) || is_prescale(q, q.nodes()[p->second], readers));
     if (!from_qdq) {
       auto f = float_tensors.find(val.name);
       if (f == float_tensors.end()) {

@@ -1,12 +1,15 @@
 #include "quant/qdq_writer.h"
 
 #include <cstring>
+#include <tuple>
 #include <set>
 #include <vector>
 
 #include "onnx/tensor_proto.h"
 #include "onnx/shape_inference/implementation.h"
 #include "onnx/version_converter/convert.h"
+#include "quant/bias_correction.h"
+#include "quant/channel_equalize.h"
 #include "quant/weight_quant.h"
 
 namespace ez::quant {
@@ -107,7 +110,7 @@ Result<int> upgrade_opset(onnx::ModelProto* model, int min_opset) {
   return before;
 }
 
-Result<QdqCounts> insert_qdq(onnx::ModelProto* model, const QdqPlan& plan, const std::map<std::string, QuantParams>& act,
+Result<QdqCounts> insert_qdq(onnx::ModelProto* model, const QdqPlan& plan, const std::map<std::string, ActivationQuant>& act,
                              ActType act_type, const std::string& external_dir) {
   onnx::GraphProto* g = model->mutable_graph();
   NameSet names(*g);
@@ -120,21 +123,41 @@ Result<QdqCounts> insert_qdq(onnx::ModelProto* model, const QdqPlan& plan, const
   std::vector<onnx::NodeProto> head;                       // weight/bias DQs and graph-input Q/DQs
   std::map<std::string, std::vector<onnx::NodeProto>> after;  // Q/DQ pairs after a tensor's producer
   std::map<std::string, std::string> act_dq;               // activation -> its DQ output
-  std::map<std::pair<std::string, int>, std::pair<std::string, std::vector<float>>> weight_dq;  // (w, axis) -> DQ output, scales
+  struct WeightDq {
+    std::string output;
+    std::vector<float> scales;
+    Tensor quantized_float, dequantized;  // for bias correction
+  };
+  // (weight, axis, equalized activation read) -> its DQ
+  std::map<std::tuple<std::string, int, std::string>, WeightDq> weight_dq;
   std::set<std::string> replaced;                          // float initializers now read through DQ
   std::set<std::string> graph_inputs;
   for (const auto& v : g->input()) graph_inputs.insert(v.name());
 
-  auto activation = [&](const std::string& x) -> std::string {
+  // `rank`: the tensor's rank, for the shape [1, C, 1...] of the channel scales.
+  auto activation = [&](const std::string& x, int rank) -> std::string {
     auto it = act_dq.find(x);
     if (it != act_dq.end()) return it->second;
-    const QuantParams& p = act.at(x);
+    const ActivationQuant& a = act.at(x);
+    const QuantParams& p = a.quantizer.params;
+    std::vector<onnx::NodeProto>& where = graph_inputs.count(x) ? head : after[x];
+    std::string source = x;
+    if (!a.quantizer.channel_scale.empty()) {
+      std::vector<int64_t> dims(std::max(rank, 2), 1);
+      dims[1] = static_cast<int64_t>(a.quantizer.channel_scale.size());
+      const std::string scales = names.fresh(x + "_channel_scale");
+      *g->add_initializer() = make_tensor(scales, onnx::TensorProto::FLOAT, dims, a.quantizer.channel_scale.data(),
+                                          a.quantizer.channel_scale.size() * sizeof(float));
+      source = names.fresh(x + "_equalized");
+      onnx::NodeProto mul = make_node("Mul", names.fresh(x + "_equalize"), {x, scales}, source, -1);
+      where.push_back(std::move(mul));
+      ++counts.equalized;
+    }
     const std::string scale = names.fresh(x + "_scale"), zp = names.fresh(x + "_zero_point");
     add_scale_zero_point(g, scale, zp, {p.scale}, act_zp_type, p.zero_point, false);
     const std::string q_out = names.fresh(x + "_QuantizeLinear_Output");
     const std::string dq_out = names.fresh(x + "_DequantizeLinear_Output");
-    std::vector<onnx::NodeProto>& where = graph_inputs.count(x) ? head : after[x];
-    where.push_back(make_node("QuantizeLinear", names.fresh(x + "_QuantizeLinear"), {x, scale, zp}, q_out, -1));
+    where.push_back(make_node("QuantizeLinear", names.fresh(x + "_QuantizeLinear"), {source, scale, zp}, q_out, -1));
     where.push_back(make_node("DequantizeLinear", names.fresh(x + "_DequantizeLinear"), {q_out, scale, zp}, dq_out, -1));
     ++counts.activations;
     return act_dq[x] = dq_out;
@@ -145,15 +168,24 @@ Result<QdqCounts> insert_qdq(onnx::ModelProto* model, const QdqPlan& plan, const
     bool ready = true;
     for (int slot : nq.activation_inputs) ready &= act.count(n->input(slot)) > 0;
     if (!ready) continue;  // an input is not float or was not calibrated: keep the node in float
-    const float input_scale = act.at(n->input(0)).scale;
-    for (int slot : nq.activation_inputs) n->set_input(slot, activation(n->input(slot)));
-    std::vector<float> wscales;
+    const std::string x = n->input(0);
+    const ActivationQuant& in = act.at(x);
+    const float input_scale = in.quantizer.params.scale;
+    const int weight_rank = nq.weight_input >= 0 ? consts.at(n->input(nq.weight_input))->dims_size() : 2;
+    for (int slot : nq.activation_inputs) n->set_input(slot, activation(n->input(slot), weight_rank));
+    const bool equalized = !in.quantizer.channel_scale.empty();
+    const WeightDq* wdq = nullptr;
     if (nq.weight_input >= 0) {
       const std::string w = n->input(nq.weight_input);
-      auto key = std::make_pair(w, nq.weight_axis);
+      auto key = std::make_tuple(w, nq.weight_axis, equalized ? x : std::string());
       auto it = weight_dq.find(key);
       if (it == weight_dq.end()) {
         EZ_ASSIGN_OR_RETURN(Tensor wf, tensor_from_proto(*consts.at(w), external_dir));
+        if (equalized) {
+          auto scaled = scale_depthwise_weight(wf, in.quantizer.channel_scale);
+          if (!scaled) return internal_error("channel scales of '" + x + "' do not fit the weight '" + w + "' of node '" + n->name() + "'");
+          wf = std::move(*scaled);
+        }
         auto qw = quantize_weight(wf, nq.weight_axis);
         if (!qw.ok()) return qw.status().with_context("weight '" + w + "' of node '" + n->name() + "'");
         std::vector<int64_t> dims(wf.shape().begin(), wf.shape().end());
@@ -163,17 +195,26 @@ Result<QdqCounts> insert_qdq(onnx::ModelProto* model, const QdqPlan& plan, const
         add_scale_zero_point(g, scale, zp, qw->scales, onnx::TensorProto::INT8, 0, qw->axis >= 0);
         const std::string out = names.fresh(w + "_DequantizeLinear_Output");
         head.push_back(make_node("DequantizeLinear", names.fresh(w + "_DequantizeLinear"), {qname, scale, zp}, out, qw->axis));
-        it = weight_dq.emplace(key, std::make_pair(out, qw->scales)).first;
+        WeightDq d{out, qw->scales, std::move(wf), dequantize_weight(qw->values, qw->scales, qw->axis)};
+        it = weight_dq.emplace(key, std::move(d)).first;
         ++counts.weights;
       }
-      n->set_input(nq.weight_input, it->second.first);
-      wscales = it->second.second;
+      wdq = &it->second;
+      n->set_input(nq.weight_input, wdq->output);
       replaced.insert(w);
     }
-    if (nq.bias_input >= 0 && !wscales.empty()) {
+    if (nq.bias_input >= 0 && wdq) {
       const std::string b = n->input(nq.bias_input);
       EZ_ASSIGN_OR_RETURN(Tensor bf, tensor_from_proto(*consts.at(b), external_dir));
+      if (!in.error.mean.empty()) {
+        auto corrected = corrected_bias(*n, &bf, wdq->quantized_float, wdq->dequantized, in.error);
+        if (corrected) {
+          bf = std::move(*corrected);
+          ++counts.corrected_biases;
+        }
+      }
       // A per-channel weight must have one scale per bias element (ConvTranspose: per group).
+      const std::vector<float>& wscales = wdq->scales;
       if (wscales.size() == 1 || bf.dim(0) % static_cast<int64_t>(wscales.size()) == 0) {
         auto qb = quantize_bias(bf, input_scale, wscales);
         if (!qb.ok()) return qb.status().with_context("bias '" + b + "' of node '" + n->name() + "'");

@@ -1,5 +1,8 @@
 // Rewrites an ONNX model in place into its QDQ form: Q->DQ pairs on the planned activations,
 // int8 weights and int32 biases behind DequantizeLinear, float originals dropped when unused.
+// Optionally per activation: a Mul by per-channel constants in front of its quantizer, whose
+// inverse goes into the depthwise weights reading it (channel_equalize.h), and bias correction
+// of the layers reading it (bias_correction.h).
 #pragma once
 
 #include <map>
@@ -8,17 +11,26 @@
 #include "onnx/onnx_pb.h"
 #include "quant/calib_range.h"
 #include "quant/qdq_plan.h"
+#include "quant/quant_error.h"
 
 namespace ez::quant {
 
 struct QdqCounts {
   int nodes = 0, activations = 0, weights = 0, biases = 0;
+  int equalized = 0;         // activations given per-channel scales
+  int corrected_biases = 0;  // layers whose bias was corrected
 };
 
-// `act` holds the parameters of every activation to quantize; a planned activation without an
-// entry (not float, not calibrated) stays float, and so does every node reading it. Weights are
-// read from initializers (external data resolved against `external_dir`).
-Result<QdqCounts> insert_qdq(onnx::ModelProto* model, const QdqPlan& plan, const std::map<std::string, QuantParams>& act,
+struct ActivationQuant {
+  ActivationQuantizer quantizer;  // params, and channel scales (only if every reader is a depthwise Conv)
+  ChannelErrorStats error;        // empty: the readers' biases are not corrected
+};
+
+// `act` holds every activation to quantize; a planned activation without an entry (not float,
+// not calibrated) stays float, and so does every node reading it. Weights are read from
+// initializers (external data resolved against `external_dir`). Bias correction applies to the
+// biases of Conv and of Gemm with transA = 0 (a layer without a bias keeps none).
+Result<QdqCounts> insert_qdq(onnx::ModelProto* model, const QdqPlan& plan, const std::map<std::string, ActivationQuant>& act,
                              ActType act_type, const std::string& external_dir);
 
 // Makes the default-domain opset at least `min_opset` (13 for per-channel DequantizeLinear, 10 for

@@ -4,8 +4,12 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include <chrono>
+#include <optional>
+#include <set>
 
 #include "core/file_util.h"
+#include "onnx/tensor_proto.h"
+#include "quant/channel_equalize.h"
 #include "quant/qdq_plan.h"
 #include "quant/qdq_writer.h"
 
@@ -33,10 +37,47 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// For every activation read only by depthwise Convs with constant float weights: the summed
+// importance of its channels to those readers (channel_equalize.h).
+std::map<std::string, std::vector<double>> equalization_candidates(const onnx::GraphProto& g, const QdqPlan& plan,
+                                                                    const std::string& external_dir) {
+  const std::map<std::string, const onnx::TensorProto*> consts = constant_tensors(g);
+  std::map<std::string, std::vector<double>> importance;
+  std::set<std::string> rejected;
+  for (const NodeQuant& nq : plan.nodes) {
+    const onnx::NodeProto& n = g.node(nq.node);
+    for (int slot : nq.activation_inputs) {
+      const std::string& x = n.input(slot);
+      if (rejected.count(x)) continue;
+      std::vector<double> imp;
+      if (n.op_type() == "Conv" && slot == 0 && nq.weight_input >= 0) {
+        int64_t group = 1;
+        for (const auto& a : n.attribute())
+          if (a.name() == "group") group = a.i();
+        auto w = tensor_from_proto(*consts.at(n.input(nq.weight_input)), external_dir);
+        if (w.ok() && group > 1) imp = depthwise_importance(*w, group);
+      }
+      auto it = importance.find(x);
+      if (imp.empty() || (it != importance.end() && it->second.size() != imp.size())) {
+        rejected.insert(x);
+        importance.erase(x);
+        continue;
+      }
+      if (it == importance.end()) {
+        importance[x] = imp;
+      } else {
+        for (size_t c = 0; c < imp.size(); ++c) it->second[c] += imp[c];
+      }
+    }
+  }
+  return importance;
+}
+
 }  // namespace
 
 Result<CalibratedModel> calibrate_model(const std::string& model_path, const DatasetList& dataset, const SampleLoader& load,
-                                        const QuantizeOptions& options, const Progress& progress) {
+                                        const QuantizeOptions& options, const Progress& progress,
+                                        const Progress& error_progress) {
   const auto t0 = std::chrono::steady_clock::now();
   CalibratedModel c;
   c.options = options;
@@ -51,15 +92,21 @@ Result<CalibratedModel> calibrate_model(const std::string& model_path, const Dat
   report.opset_after = std::max(report.opset_before, min_opset);
   // The converter keeps node order and names but may add nodes: plan again on the result.
   EZ_ASSIGN_OR_RETURN(plan, plan_qdq(c.model.graph(), options.exclude, options.per_channel));
+  // Per-channel weights only: per-tensor ones would take the 1/s_c as rounding error.
+  std::map<std::string, std::vector<double>> importance;
+  if (options.equalize && options.per_channel) importance = equalization_candidates(c.model.graph(), plan, c.external_dir);
+  std::set<std::string> per_channel;
+  for (const auto& kv : importance) per_channel.insert(kv.first);
 
   EZ_ASSIGN_OR_RETURN(CalibrationResult calib,
-                      calibrate(model_path, plan.activations, dataset, load, options.session, progress));
+                      calibrate(model_path, plan.activations, dataset, load, options.session, progress, per_channel));
   report.samples = calib.samples;
   report.calibration_s = calib.seconds;
   for (const auto& kv : calib.skipped)
     report.notes.push_back("'" + kv.first + "' is " + dtype_name(kv.second) + ", not float: its readers stay in float");
   for (const auto& name : calib.missing) report.notes.push_back("'" + name + "' not found when calibrating: its readers stay in float");
   // Ranges are chosen once here: the KL and MSE searches are the costly part of writing a model.
+  std::map<std::string, ActivationQuantizer> quantizers;
   for (const std::string& name : plan.activations) {
     auto it = calib.stats.find(name);
     if (it == calib.stats.end() || it->second.count() == 0) continue;
@@ -69,7 +116,29 @@ Result<CalibratedModel> calibrate_model(const std::string& model_path, const Dat
     tr.max = it->second.max();
     tr.range = choose_range(it->second, options.range);
     tr.params = activation_params(tr.range, options.range.act);
+    const std::optional<QuantParams> exact = exact_integer_params(it->second, options.range.act);
+    if (exact) {
+      tr.range = {tr.min, tr.max};
+      tr.params = *exact;
+    }
+    auto ch = calib.channels.find(name);
+    if (!exact && ch != calib.channels.end() && ch->second.size() == importance.at(name).size()) {
+      const ChannelEqualization eq = equalize_channels(ch->second, importance.at(name), options.range.act, tr.params);
+      tr.error_before = eq.error_before;
+      tr.error_after = eq.error_after;
+      if (eq.worthwhile()) {
+        tr.channel_scale = eq.scale;
+        tr.params = eq.params;
+      }
+    }
+    quantizers[name] = {tr.params, tr.channel_scale};
     c.ranges[name] = tr;
+  }
+  if (options.bias_correction && !quantizers.empty()) {
+    const auto t1 = std::chrono::steady_clock::now();
+    EZ_ASSIGN_OR_RETURN(c.errors, measure_quant_error(model_path, quantizers, options.range.act, dataset, load, options.session,
+                                                      error_progress));
+    report.error_pass_s = seconds_since(t1);
   }
   report.total_s = seconds_since(t0);
   return c;
@@ -85,11 +154,14 @@ Result<QdqModel> build_qdq_model(const CalibratedModel& c, const std::set<std::s
   report.quantizable_nodes = static_cast<int>(plan.nodes.size());
   report.notes.insert(report.notes.begin(), plan.notes.begin(), plan.notes.end());
 
-  std::map<std::string, QuantParams> params;
+  std::map<std::string, ActivationQuant> params;
   for (const std::string& name : plan.activations) {
     auto it = c.ranges.find(name);
     if (it == c.ranges.end()) continue;
-    params[name] = it->second.params;
+    ActivationQuant& a = params[name];
+    a.quantizer = {it->second.params, it->second.channel_scale};
+    auto e = c.errors.find(name);
+    if (e != c.errors.end()) a.error = e->second;
     report.tensors.push_back(it->second);
   }
   // A planned node is written quantized exactly when all its activation inputs have ranges (names
@@ -105,6 +177,8 @@ Result<QdqModel> build_qdq_model(const CalibratedModel& c, const std::set<std::s
   report.activations = counts.activations;
   report.weights = counts.weights;
   report.biases = counts.biases;
+  report.equalized = counts.equalized;
+  report.corrected_biases = counts.corrected_biases;
   if (counts.nodes == 0) return unsupported("no operator could be quantized (no float activation input was calibrated)");
   report.total_s = c.report.total_s + seconds_since(t0);
   return out;

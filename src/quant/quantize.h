@@ -12,12 +12,19 @@
 #include "onnx/onnx_pb.h"
 #include "quant/calib_range.h"
 #include "quant/calibrate.h"
+#include "quant/quant_error.h"
 
 namespace ez::quant {
 
 struct QuantizeOptions {
   RangeOptions range;
   bool per_channel = true;
+  // Per-channel scales in front of the quantizer of activations read only by depthwise
+  // convolutions, where they at least halve the expected error (channel_equalize.h).
+  bool equalize = true;
+  // Subtract from each Conv/Gemm bias the output shift its quantization causes, measured in a
+  // second pass over the dataset (bias_correction.h).
+  bool bias_correction = true;
   std::set<std::string> exclude;  // node names kept in float
   SessionOptions session;         // input shapes and threads for calibration
 };
@@ -26,7 +33,9 @@ struct TensorReport {
   std::string name;
   float min = 0, max = 0;  // seen during calibration
   Range range;             // chosen by the algorithm
-  QuantParams params;
+  QuantParams params;      // as written (of the scaled tensor when equalized)
+  std::vector<float> channel_scale;  // equalization: x_c * channel_scale[c] is quantized; empty: none
+  double error_before = 0, error_after = 0;  // equalization's expected weighted errors (0: not tried)
 };
 
 struct QuantizeReport {
@@ -34,8 +43,10 @@ struct QuantizeReport {
   int quantizable_nodes = 0;  // planned
   int nodes = 0, activations = 0, weights = 0, biases = 0;  // written
   std::vector<std::string> quantized;  // names of the nodes written quantized, in graph order
+  int equalized = 0, corrected_biases = 0;
   size_t samples = 0;
   double calibration_s = 0, total_s = 0;
+  double error_pass_s = 0;  // the second pass measuring the quantization error (bias correction)
   std::vector<TensorReport> tensors;
   std::vector<std::string> notes;  // what stayed in float and why
 };
@@ -47,11 +58,14 @@ struct CalibratedModel {
   std::string external_dir;  // the source model's folder, for external weights
   QuantizeOptions options;
   std::map<std::string, TensorReport> ranges;  // calibrated activations by name
+  std::map<std::string, ChannelErrorStats> errors;  // measured per-channel error, for bias correction
   QuantizeReport report;     // opsets, samples, calibration time, calibration notes
 };
 
+// `error_progress` follows the second pass (bias correction).
 Result<CalibratedModel> calibrate_model(const std::string& model_path, const DatasetList& dataset, const SampleLoader& load,
-                                        const QuantizeOptions& options, const Progress& progress = nullptr);
+                                        const QuantizeOptions& options, const Progress& progress = nullptr,
+                                        const Progress& error_progress = nullptr);
 
 struct QdqModel {
   onnx::ModelProto model;

@@ -20,7 +20,7 @@ struct QuantizeArgs : ModelArgs {
   SampleArgs samples;
   std::string output, json, algo = "minmax", act = "uint8", hybrid;
   double percentile = 99.99;
-  bool per_tensor = false, per_channel = false;
+  bool per_tensor = false, per_channel = false, no_equalize = false, no_bias_correction = false;
   std::vector<std::string> exclude;
 };
 
@@ -82,14 +82,26 @@ nlohmann::json report_json(const quant::QuantizeReport& r, const QuantizeArgs& a
   j["qdq_activations"] = r.activations;
   j["int8_weights"] = r.weights;
   j["int32_biases"] = r.biases;
+  j["equalize"] = o.equalize;
+  j["bias_correction"] = o.bias_correction;
+  j["equalized_activations"] = r.equalized;
+  j["corrected_biases"] = r.corrected_biases;
   j["samples"] = r.samples;
   j["calibration_s"] = r.calibration_s;
+  j["error_pass_s"] = r.error_pass_s;
   j["total_s"] = r.total_s;
   j["notes"] = r.notes;
   nlohmann::json ts = nlohmann::json::array();
-  for (const auto& t : r.tensors)
-    ts.push_back({{"name", t.name}, {"min", t.min}, {"max", t.max}, {"lo", t.range.lo}, {"hi", t.range.hi},
-                  {"scale", t.params.scale}, {"zero_point", t.params.zero_point}});
+  for (const auto& t : r.tensors) {
+    nlohmann::json e = {{"name", t.name}, {"min", t.min}, {"max", t.max}, {"lo", t.range.lo}, {"hi", t.range.hi},
+                        {"scale", t.params.scale}, {"zero_point", t.params.zero_point}};
+    if (t.error_before > 0) {  // equalization was tried: its expected errors, and the scales if written
+      e["equalize_error_before"] = t.error_before;
+      e["equalize_error_after"] = t.error_after;
+      if (!t.channel_scale.empty()) e["channel_scale"] = t.channel_scale;
+    }
+    ts.push_back(e);
+  }
   j["tensors"] = ts;
   return j;
 }
@@ -103,6 +115,8 @@ Result<quant::QuantizeOptions> quantize_options(const QuantizeArgs& a, const Ses
   if (a.act == "int8") o.range.act = quant::ActType::kInt8Symmetric;
   else if (a.act != "uint8") return invalid_argument("--act must be uint8 or int8, not '" + a.act + "'");
   o.per_channel = !a.per_tensor;
+  o.equalize = !a.no_equalize;
+  o.bias_correction = !a.no_bias_correction;
   for (const std::string& list : a.exclude) {
     size_t pos = 0;
     while (pos <= list.size()) {
@@ -138,8 +152,11 @@ void print_summary(const quant::QdqModel& q, const QuantizeArgs& a, const quant:
   std::printf("wrote %s: %d nodes quantized (%d activations, %d int8 weights %s, %d int32 biases), opset %d -> %d\n",
               a.output.c_str(), r.nodes, r.activations, r.weights, o.per_channel ? "per channel" : "per tensor", r.biases,
               r.opset_before, r.opset_after);
-  std::printf("calibration %.2f s over %zu samples (%s), total %.2f s\n", r.calibration_s, r.samples,
-              quant::calib_algo_name(o.range.algo), r.total_s);
+  std::printf("calibration %.2f s over %zu samples (%s)", r.calibration_s, r.samples, quant::calib_algo_name(o.range.algo));
+  if (o.bias_correction) std::printf(", quantization error pass %.2f s", r.error_pass_s);
+  std::printf(", total %.2f s\n", r.total_s);
+  std::printf("%d activations equalized per channel (depthwise readers)%s, %d biases corrected%s\n", r.equalized,
+              o.equalize ? "" : " [--no-equalize]", r.corrected_biases, o.bias_correction ? "" : " [--no-bias-correction]");
   if (hybrid) {
     const quant::HybridResult& h = *hybrid;
     std::printf("hybrid: kept %zu of %d quantized layers in float%s%s%s: output cosine %.6f (all int8 %.6f, worst sample %.6f), "
@@ -171,7 +188,8 @@ int quantize(QuantizeArgs& a) {
               pre->what.c_str());
   std::fflush(stdout);
   const quant::SampleLoader loader = sample_loader(*pre);
-  auto calibrated = quant::calibrate_model(a.model, *dataset, loader, *o, progress_printer("calibrating"));
+  auto calibrated = quant::calibrate_model(a.model, *dataset, loader, *o, progress_printer("calibrating"),
+                                           progress_printer("calibrating: quantization error for bias correction,"));
   if (!calibrated.ok()) return report(calibrated.status());
 
   std::optional<quant::QdqModel> q;
@@ -212,6 +230,10 @@ void add_quantize(CLI::App& app) {
   cmd->add_flag("--per-channel", a->per_channel, "weights per output channel (default)");
   cmd->add_flag("--per-tensor", a->per_tensor, "weights per tensor");
   cmd->add_option("--act", a->act, "activations: uint8 (asymmetric, default) or int8 (symmetric)");
+  cmd->add_flag("--no-equalize", a->no_equalize, "no per-channel scales in front of the activations that only depthwise "
+               "convolutions read (by default given where they at least halve the expected error)");
+  cmd->add_flag("--no-bias-correction", a->no_bias_correction, "keep the float biases (by default each Conv/Gemm bias is "
+               "corrected for the output shift quantization causes, measured in a second pass over the dataset)");
   cmd->add_option("--exclude", a->exclude, "node names kept in float, comma separated");
   cmd->add_option("--hybrid", a->hybrid, "auto[:TARGET_COSINE]: keep the fewest layers in float that bring the output cosine on the "
                   "calibration set to the target (default 0.99)");
