@@ -26,6 +26,8 @@ namespace ez::quant {
 struct HybridOptions {
   double target_cosine = 0.99;
   int max_trials = 40;  // candidate models scored at most (pruning stops there)
+  // Samples of the sensitivity scan (each quantized layer alone in float; see hybrid.cpp).
+  int scan_samples = 4;
 };
 
 // "auto" or "auto:0.995" (the target in (0, 1]).
@@ -45,9 +47,12 @@ struct HybridResult {
   Agreement reached;                  // the chosen model's
   bool target_met = false;            // false: even the best candidate tried missed the target
   int ranked = 0;                     // quantized layers ranked
+  // Per ranked layer, in ranking order: the output cosine gained on the scan samples when that
+  // layer alone stays in float.
+  std::vector<std::pair<std::string, double>> sensitivity;
   AnalysisResult analysis;            // of the all-int8 model
   std::vector<HybridTrial> trials;
-  double analysis_s = 0, search_s = 0;
+  double analysis_s = 0, scan_s = 0, search_s = 0;
 };
 
 using TrialReport = std::function<void(const HybridTrial&)>;
@@ -57,6 +62,7 @@ using TrialReport = std::function<void(const HybridTrial&)>;
 // float misses the target.
 Result<HybridResult> search_hybrid(const CalibratedModel& calibrated, const std::string& float_path, const DatasetList& list,
                                    const SampleLoader& load, const HybridOptions& options,
-                                   const Progress& analysis_progress = nullptr, const TrialReport& on_trial = nullptr);
+                                   const Progress& analysis_progress = nullptr, const TrialReport& on_trial = nullptr,
+                                   const Progress& scan_progress = nullptr);
 
 }  // namespace ez::quant

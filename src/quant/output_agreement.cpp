@@ -67,14 +67,15 @@ Result<Tensor> OutputAgreement::input(size_t sample) {
   return x;
 }
 
-Result<Agreement> OutputAgreement::score(const onnx::ModelProto& candidate, const std::string& external_dir) {
+Result<Agreement> OutputAgreement::score(const onnx::ModelProto& candidate, const std::string& external_dir,
+                                         size_t max_samples) {
   std::string bytes;
   if (!candidate.SerializeToString(&bytes)) return internal_error("serialising the candidate model failed");
   EZ_ASSIGN_OR_RETURN(std::unique_ptr<Session> s, Session::load_bytes(bytes.data(), bytes.size(), options_, external_dir));
-  return score(*s);
+  return score(*s, max_samples);
 }
 
-Result<Agreement> OutputAgreement::score(Session& s) {
+Result<Agreement> OutputAgreement::score(Session& s, size_t max_samples) {
   if (s.inputs().size() != 1 || s.inputs()[0].desc.shape != input_.desc.shape)
     return invalid_argument("the candidate model's input differs from the float model's '" + input_.name + "' " +
                             input_.desc.to_string());
@@ -85,7 +86,7 @@ Result<Agreement> OutputAgreement::score(Session& s) {
   }
   std::vector<ErrorAccumulator> acc(output_names_.size());
   Agreement a;
-  for (size_t i = 0; i < float_outputs_.size(); ++i) {
+  for (size_t i = 0; i < float_outputs_.size() && i < max_samples; ++i) {
     double worst = 1.0;
     EZ_ASSIGN_OR_RETURN(Tensor x, input(i));
     EZ_RETURN_IF_ERROR(s.set_input(0, x));

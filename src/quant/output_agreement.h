@@ -30,10 +30,12 @@ class OutputAgreement {
   static Result<std::unique_ptr<OutputAgreement>> create(const std::string& float_path, const DatasetList& list,
                                                          const SampleLoader& load, const SessionOptions& options,
                                                          size_t cache_bytes = size_t(1) << 30);
-  // Runs `candidate` (weights resolved against `external_dir`) over the same samples.
-  Result<Agreement> score(const onnx::ModelProto& candidate, const std::string& external_dir);
+  // Runs `candidate` (weights resolved against `external_dir`) over the same samples (the first
+  // `max_samples` of them).
+  Result<Agreement> score(const onnx::ModelProto& candidate, const std::string& external_dir,
+                          size_t max_samples = static_cast<size_t>(-1));
   // Same, for a session already made.
-  Result<Agreement> score(Session& candidate);
+  Result<Agreement> score(Session& candidate, size_t max_samples = static_cast<size_t>(-1));
 
  private:
   OutputAgreement() = default;

@@ -5,7 +5,7 @@ import subprocess
 failures = []
 
 # Progress lines edgezoo prints on stderr while it runs samples (not errors).
-PROGRESS = ("calibrating", "analyzing")
+PROGRESS = ("calibrating", "analyzing", "sensitivity scan")
 
 
 def check(ok, what):

@@ -63,6 +63,10 @@ nlohmann::json hybrid_json(const quant::HybridResult& h) {
   j["trials"] = trials;
   j["analysis_s"] = h.analysis_s;
   j["search_s"] = h.search_s;
+  j["scan_s"] = h.scan_s;
+  nlohmann::json scan = nlohmann::json::array();
+  for (const auto& s : h.sensitivity) scan.push_back({{"layer", s.first}, {"cosine_gain", s.second}});
+  j["sensitivity"] = scan;
   j["analysis"] = quant::analysis_json(h.analysis);
   return j;
 }
@@ -132,12 +136,14 @@ Result<quant::QuantizeOptions> quantize_options(const QuantizeArgs& a, const Ses
 // The search with a line per candidate; a target out of reach is an error (nothing is written).
 Result<quant::HybridResult> hybrid_search(const quant::CalibratedModel& c, const std::string& model, const quant::DatasetList& list,
                                           const quant::SampleLoader& loader, const quant::HybridOptions& hopt) {
-  std::printf("hybrid: target output cosine %g on the %zu calibration samples; ranking layers by isolated damage\n",
-              hopt.target_cosine, list.entries.size());
+  std::printf("hybrid: target output cosine %g on the %zu calibration samples; ranking layers by isolated damage, "
+              "then by the cosine each gains alone in float on %d samples\n",
+              hopt.target_cosine, list.entries.size(), hopt.scan_samples);
   std::fflush(stdout);
   EZ_ASSIGN_OR_RETURN(quant::HybridResult h,
                       quant::search_hybrid(c, model, list, loader, hopt, progress_printer("analyzing"),
-                                           [&](const quant::HybridTrial& t) { print_trial(t, hopt.target_cosine); }));
+                                           [&](const quant::HybridTrial& t) { print_trial(t, hopt.target_cosine); },
+                                           progress_printer("sensitivity scan, one layer at a time in float,")));
   if (!h.target_met)
     return unsupported("--hybrid: output cosine " + fmt(hopt.target_cosine) + " cannot be reached: the best of " +
                        std::to_string(h.trials.size()) + " tries, with " + std::to_string(h.kept_float.size()) + " of the " +
@@ -160,10 +166,10 @@ void print_summary(const quant::QdqModel& q, const QuantizeArgs& a, const quant:
   if (hybrid) {
     const quant::HybridResult& h = *hybrid;
     std::printf("hybrid: kept %zu of %d quantized layers in float%s%s%s: output cosine %.6f (all int8 %.6f, worst sample %.6f), "
-                "target %g; analysis %.1f s, search %.1f s over %zu candidates\n",
+                "target %g; analysis %.1f s, sensitivity scan %.1f s, search %.1f s over %zu candidates\n",
                 h.kept_float.size(), h.ranked, h.kept_float.empty() ? "" : " (", name_list(h.kept_float, 1000).c_str(),
                 h.kept_float.empty() ? "" : ")", h.reached.min_cosine(), h.cosine_all_int8, h.reached.worst_sample_cosine(),
-                h.target, h.analysis_s, h.search_s, h.trials.size());
+                h.target, h.analysis_s, h.scan_s, h.search_s, h.trials.size());
   }
   for (const std::string& n : r.notes) std::printf("note: %s\n", n.c_str());
 }
