@@ -26,5 +26,8 @@ Status fuse_conv_add(Graph& graph);
 // Keeps 4-D float activations in NHWC between convolutions, pooling and layout-agnostic operators
 // (channels_last attribute + Transpose nodes where layouts meet). Only for fast (oneDNN) kernels.
 Status convert_to_channels_last(Graph& graph);
+// Transpose(Concat(Reshape(Transpose(nhwc -> nchw)) ...)) flattening detection-head maps into
+// [N, rows, C] -> Concat of the NHWC maps reshaped to rows (runs after convert_to_channels_last).
+Status fold_flatten_transposes(Graph& graph);
 
 }  // namespace ez

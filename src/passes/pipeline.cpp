@@ -19,7 +19,10 @@ Status optimize_graph(Graph& graph, const PassOptions& options) {
   EZ_RETURN_IF_ERROR(fuse_conv_activation(graph));
   EZ_RETURN_IF_ERROR(fuse_output_affine(graph));
   graph.remove_dead_nodes();
-  if (options.channels_last) EZ_RETURN_IF_ERROR(convert_to_channels_last(graph));
+  if (options.channels_last) {
+    EZ_RETURN_IF_ERROR(convert_to_channels_last(graph));
+    EZ_RETURN_IF_ERROR(fold_flatten_transposes(graph));
+  }
   graph.remove_dead_nodes();
   return Status::OK();
 }

@@ -214,5 +214,40 @@ TEST(ChannelsLast, TransposeOfEveryPermutationEqualsIndexMapping) {
   }
 }
 
+// A detection head flattened per scale, concatenated and transposed to rows ([N, rows, C]): the
+// flatten-transpose fold reshapes the NHWC conv outputs directly, so no Transpose is left, and the
+// rows equal the reference's (tolerance as above).
+TEST(ChannelsLast, FlattenedHeadRowsNeedNoTranspose) {
+  auto build = [] {
+    std::mt19937 rng(21);
+    test::GraphBuilder b;
+    const ValueId x = b.input("x", {1, 4, 8, 8});
+    Attributes axis2, rows_perm, stride2;
+    axis2.set("axis", Attribute::of_int(2));
+    rows_perm.set("perm", Attribute::of_ints({0, 2, 1}));
+    stride2.set("strides", Attribute::of_ints({2, 2}));
+    const ValueId c0 = b.node("Conv", {x, b.value("w0", random_tensor({6, 4, 1, 1}, rng))}, "c0");
+    const ValueId c1 = b.node("Conv", {x, b.value("w1", random_tensor({6, 4, 1, 1}, rng))}, "c1", stride2);
+    const ValueId f0 = b.node("Reshape", {c0, b.value("s0", int64_tensor({1, 6, -1}))}, "f0");
+    const ValueId f1 = b.node("Reshape", {c1, b.value("s1", int64_tensor({1, 6, 16}))}, "f1");
+    const ValueId cat = b.node("Concat", {f0, f1}, "cat", axis2);
+    b.g.outputs() = {b.node("Transpose", {cat}, "rows", rows_perm)};
+    return std::move(b.g);
+  };
+  SessionOptions fast;
+  fast.num_threads = 2;
+  auto optimized = Session::from_graph(build(), fast);
+  ASSERT_TRUE(optimized.ok()) << optimized.status().to_string();
+#ifdef EDGEZOO_DNNL
+  int transposes = 0;
+  for (const Node& n : (*optimized)->graph().nodes()) transposes += n.op_type == "Transpose";
+  EXPECT_EQ(transposes, 1);  // only x -> NHWC
+#endif
+  auto plain = Session::from_graph(build(), test::reference_options());
+  ASSERT_TRUE(plain.ok()) << plain.status().to_string();
+  std::mt19937 rng(3);
+  test::expect_same_outputs(**optimized, **plain, {random_tensor({1, 4, 8, 8}, rng)}, 1e-5);
+}
+
 }  // namespace
 }  // namespace ez
