@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <random>
 
 #include "ops/channels_last.h"
@@ -156,8 +157,16 @@ void expect_matches(const Case& cc, std::mt19937& rng, const char* want_impl) {
   EXPECT_LE(max_diff, 1e-5 * scale) << what << ": max diff " << max_diff << " of scale " << scale;
 }
 
+// Where oneDNN runs AVX-512 the dispatch policy keeps the AVX2 kernels out; these tests force them
+// in (EDGEZOO_AVX2_CONVS=1) so they are checked on every CPU that can run them.
+struct ForceAvx2Kernels {
+  ForceAvx2Kernels() { setenv("EDGEZOO_AVX2_CONVS", "1", 1); }
+  ~ForceAvx2Kernels() { unsetenv("EDGEZOO_AVX2_CONVS"); }
+};
+
 TEST(X86Conv, WinogradMatchesReferenceOnAwkwardShapes) {
-  if (!hand_written_convs_pay()) GTEST_SKIP() << "no AVX2+FMA, or oneDNN runs AVX-512 here: the AVX2 kernels are not used";
+  const ForceAvx2Kernels force;
+  if (!hand_written_convs_pay()) GTEST_SKIP() << "no AVX2+FMA on this CPU: the AVX2 kernels cannot run";
   std::mt19937 rng(23);
   const Case cases[] = {
       {3, 1, 16, 8, 8, 16, {1, 1, 1, 1}, "", 0, true, false},
@@ -175,7 +184,8 @@ TEST(X86Conv, WinogradMatchesReferenceOnAwkwardShapes) {
 }
 
 TEST(X86Conv, Conv1x1MatchesReferenceOnAwkwardShapes) {
-  if (!hand_written_convs_pay()) GTEST_SKIP() << "no AVX2+FMA, or oneDNN runs AVX-512 here: the AVX2 kernels are not used";
+  const ForceAvx2Kernels force;
+  if (!hand_written_convs_pay()) GTEST_SKIP() << "no AVX2+FMA on this CPU: the AVX2 kernels cannot run";
   std::mt19937 rng(31);
   const Case cases[] = {
       {1, 1, 16, 8, 8, 16, {0, 0, 0, 0}, "", 0, true, false},
@@ -192,6 +202,7 @@ TEST(X86Conv, Conv1x1MatchesReferenceOnAwkwardShapes) {
 }
 
 TEST(X86Conv, LeavesSmallOrUnsupportedConvolutionsToOneDnn) {
+  const ForceAvx2Kernels force;  // what worthwhile() refuses, even where the AVX2 kernels are allowed
   std::mt19937 rng(29);
   const Case cases[] = {
       {3, 1, 4, 16, 16, 16, {1, 1, 1, 1}, "Silu", 0, true, false},   // too few input channels to pay

@@ -287,6 +287,10 @@ bool hand_written_convs_pay() {
     const int isa = static_cast<int>(dnnl::get_effective_cpu_isa()), avx512 = static_cast<int>(dnnl::cpu_isa::avx512_core);
     return x86::has_avx2_fma() && (isa & avx512) != avx512;
   }();
+  // Read on every call (kernels are prepared once per shape): tests and comparisons force the
+  // AVX2 kernels on AVX-512 machines, where the policy alone would never exercise them.
+  const char* force = std::getenv("EDGEZOO_AVX2_CONVS");
+  if (force && std::string(force) == "1") return x86::has_avx2_fma();
   return pay;
 }
 
