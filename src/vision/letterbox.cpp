@@ -31,7 +31,8 @@ Result<LetterboxInfo> letterbox_geometry(int src_w, int src_h, const LetterboxPa
   return info;
 }
 
-Status letterbox_into(const Image& src, const LetterboxParams& p, Image* dst, LetterboxInfo* info, ResizeMethod method) {
+Status letterbox_into(const Image& src, const LetterboxParams& p, Image* dst, LetterboxInfo* info, ResizeMethod method,
+                      const ThreadPool* pool) {
   EZ_RETURN_IF_ERROR(check_image(src, "letterbox"));
   if (dst == &src) return invalid_argument("letterbox: the output image must not be the input image");
   EZ_ASSIGN_OR_RETURN(LetterboxInfo g, letterbox_geometry(src.width, src.height, p));
@@ -43,7 +44,7 @@ Status letterbox_into(const Image& src, const LetterboxParams& p, Image* dst, Le
   }
   const int px = static_cast<int>(g.pad_x), py = static_cast<int>(g.pad_y);
   EZ_RETURN_IF_ERROR(resize_bilinear_into(src, dst->at(px, py), static_cast<int>(dst->row_bytes()), g.resized_w,
-                                          g.resized_h, method));
+                                          g.resized_h, method, pool));
   *info = g;
   return Status::OK();
 }

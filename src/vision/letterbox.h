@@ -40,9 +40,10 @@ Result<LetterboxInfo> letterbox_geometry(int src_w, int src_h, const LetterboxPa
 
 Result<Letterboxed> letterbox(const Image& src, const LetterboxParams& params,
                               ResizeMethod method = ResizeMethod::kAuto);
-// Same, reusing `dst`'s memory when it already has the target size (for per-frame loops).
+// Same, reusing `dst`'s memory when it already has the target size (for per-frame loops); the
+// resize runs on `pool`'s threads when one is given.
 Status letterbox_into(const Image& src, const LetterboxParams& params, Image* dst, LetterboxInfo* info,
-                      ResizeMethod method = ResizeMethod::kAuto);
+                      ResizeMethod method = ResizeMethod::kAuto, const ThreadPool* pool = nullptr);
 
 // Network coordinates -> original image coordinates, clipped to [0, src_w] x [0, src_h].
 BoxF map_box_to_original(const BoxF& box, const LetterboxInfo& info);

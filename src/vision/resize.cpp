@@ -58,11 +58,12 @@ void horizontal_pass(const uint8_t* s, const Tap* xt, int dst_w, int32_t* out) {
 
 // Separable fixed point: a horizontal pass per needed source row into int32 (value * 2048), then
 // a vertical blend back to 8 bits with the rounding of OpenCV's SIMD path. Horizontal rows are
-// cached, so upscaling computes each source row once.
-void resize_reference(const Image& src, uint8_t* dst, int dst_stride, int dst_w, int dst_h) {
+// cached, so upscaling computes each source row once. Output rows [y0, y1) only: each thread of
+// a parallel resize takes a band with its own cache (a row's result never depends on the band).
+void resize_rows(const Image& src, const std::vector<Tap>& xt, const std::vector<Tap>& yt, uint8_t* dst,
+                 int dst_stride, int y0, int y1) {
   const int ch = src.channels;
-  const std::vector<Tap> xt = linear_taps(src.width, dst_w, true);
-  const std::vector<Tap> yt = linear_taps(src.height, dst_h, false);
+  const int dst_w = static_cast<int>(xt.size());
   const size_t row_len = static_cast<size_t>(dst_w) * ch;
   std::vector<int32_t> rows[2] = {std::vector<int32_t>(row_len), std::vector<int32_t>(row_len)};
   int cached[2] = {-1, -1};
@@ -73,7 +74,7 @@ void resize_reference(const Image& src, uint8_t* dst, int dst_stride, int dst_w,
       horizontal_pass<1>(src.row(sy), xt.data(), dst_w, out);
   };
 
-  for (int y = 0; y < dst_h; ++y) {
+  for (int y = y0; y < y1; ++y) {
     const Tap& t = yt[static_cast<size_t>(y)];
     // Keep slot 0 = row i0, slot 1 = row i1, reusing what the previous output row computed.
     if (cached[0] != t.i0) {
@@ -102,6 +103,16 @@ void resize_reference(const Image& src, uint8_t* dst, int dst_stride, int dst_w,
   }
 }
 
+void resize_reference(const Image& src, uint8_t* dst, int dst_stride, int dst_w, int dst_h, const ThreadPool* pool) {
+  const std::vector<Tap> xt = linear_taps(src.width, dst_w, true);
+  const std::vector<Tap> yt = linear_taps(src.height, dst_h, false);
+  auto band = [&](int64_t y0, int64_t y1) {
+    resize_rows(src, xt, yt, dst, dst_stride, static_cast<int>(y0), static_cast<int>(y1));
+  };
+  if (pool) pool->parallel_for(dst_h, 32, band);
+  else band(0, dst_h);
+}
+
 Status resize_libyuv(const Image& src, uint8_t* dst, int dst_stride, int dst_w, int dst_h) {
   int rc;
   if (src.channels == 3) {
@@ -127,7 +138,8 @@ const char* resize_method_name(ResizeMethod m) {
   return "?";
 }
 
-Status resize_bilinear_into(const Image& src, uint8_t* dst, int dst_stride, int dst_w, int dst_h, ResizeMethod method) {
+Status resize_bilinear_into(const Image& src, uint8_t* dst, int dst_stride, int dst_w, int dst_h, ResizeMethod method,
+                            const ThreadPool* pool) {
   EZ_RETURN_IF_ERROR(check_image(src, "resize"));
   if (dst_w <= 0 || dst_h <= 0)
     return invalid_argument("resize: target size " + std::to_string(dst_w) + "x" + std::to_string(dst_h) +
@@ -146,7 +158,7 @@ Status resize_bilinear_into(const Image& src, uint8_t* dst, int dst_stride, int 
   // costs 3-6 ms and inference far more, so exactness wins; kLibyuv stays available for video.
   if (method == ResizeMethod::kAuto) method = ResizeMethod::kReference;
   if (method == ResizeMethod::kLibyuv) return resize_libyuv(src, dst, dst_stride, dst_w, dst_h);
-  resize_reference(src, dst, dst_stride, dst_w, dst_h);
+  resize_reference(src, dst, dst_stride, dst_w, dst_h, pool);
   return Status::OK();
 }
 

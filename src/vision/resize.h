@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "core/status.h"
+#include "core/thread_pool.h"
 #include "vision/image.h"
 
 namespace ez::vision {
@@ -22,8 +23,9 @@ const char* resize_method_name(ResizeMethod m);
 Result<Image> resize_bilinear(const Image& src, int dst_width, int dst_height, ResizeMethod method = ResizeMethod::kAuto);
 
 // Writes the resized image into caller memory: dst_height rows of dst_width * src.channels bytes,
-// `dst_stride` bytes apart (lets the letterbox resize straight into its padded canvas).
+// `dst_stride` bytes apart (lets the letterbox resize straight into its padded canvas). With a
+// pool, the reference method splits the rows between its threads (same pixels as without).
 Status resize_bilinear_into(const Image& src, uint8_t* dst, int dst_stride, int dst_width, int dst_height,
-                            ResizeMethod method = ResizeMethod::kAuto);
+                            ResizeMethod method = ResizeMethod::kAuto, const ThreadPool* pool = nullptr);
 
 }  // namespace ez::vision

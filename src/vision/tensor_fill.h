@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/status.h"
+#include "core/thread_pool.h"
 #include "vision/image.h"
 
 namespace ez::vision {
@@ -22,7 +23,8 @@ struct TensorFillParams {
 };
 
 // dst holds width*height*channels floats (batch 1). For a 3-channel image every value equals the
-// formula evaluated in float; a gray image fills one channel with mean[0]/std[0].
-Status write_input_tensor(const Image& img, float* dst, const TensorFillParams& params);
+// formula evaluated in float; a gray image fills one channel with mean[0]/std[0]. With a pool the
+// pixels are split between its threads.
+Status write_input_tensor(const Image& img, float* dst, const TensorFillParams& params, const ThreadPool* pool = nullptr);
 
 }  // namespace ez::vision

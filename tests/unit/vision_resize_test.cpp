@@ -2,6 +2,9 @@
 // from OpenCV 4.6 (/usr/bin/python3), which the reference path reproduces bit for bit.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <vector>
+
 #include "vision/image_io.h"
 #include "vision/letterbox.h"
 #include "vision/resize.h"
@@ -35,6 +38,25 @@ TEST(VisionResize, DownscaleRgbMatchesOpenCvExactly) {
   EXPECT_EQ(r->pixels, (std::vector<uint8_t>{75,  112, 149, 78,  115, 152, 81,  118, 155, 86,  123, 160,
                                              89,  126, 163, 92,  129, 166, 97,  134, 171, 101, 138, 175,
                                              104, 141, 178, 109, 146, 183, 112, 149, 186, 115, 152, 114}));
+}
+
+TEST(VisionResize, ThreadedBandsEqualOneThread) {
+  // Each band keeps its own row cache, so the pixels must not depend on the split: shrink and
+  // enlarge, RGB and gray, with bands shorter than the cache reuse distance.
+  const ThreadPool two(2), three(3);
+  for (const auto& [w, h, ch, dw, dh] : std::vector<std::array<int, 5>>{{640, 640, 3, 416, 416}, {97, 61, 3, 300, 200},
+                                                                      {301, 199, 1, 64, 70}}) {
+    const Image src = test::pattern_image(w, h, ch);
+    auto one = resize_bilinear(src, dw, dh, ResizeMethod::kReference);
+    ASSERT_TRUE(one.ok());
+    for (const ThreadPool* pool : {&two, &three}) {
+      Image out(dw, dh, ch);
+      ASSERT_TRUE(resize_bilinear_into(src, out.pixels.data(), static_cast<int>(out.row_bytes()), dw, dh,
+                                       ResizeMethod::kReference, pool)
+                      .ok());
+      EXPECT_EQ(out.pixels, one->pixels) << w << "x" << h << "x" << ch << " -> " << dw << "x" << dh;
+    }
+  }
 }
 
 TEST(VisionResize, AllMethodsAgreeWithinTolerance) {

@@ -45,6 +45,24 @@ TEST(VisionTensorFill, NhwcBothOrders) {
   EXPECT_EQ(t, (std::vector<float>{2, 1, 0, 12, 11, 10, 102, 101, 100, 255, 254, 253}));
 }
 
+TEST(VisionTensorFill, ThreadedEqualsOneThread) {
+  // Pixel ranges split between threads (grain 16384 pixels, so a 200x150 image takes two).
+  const ThreadPool two(2);
+  for (int ch : {1, 3})
+    for (TensorLayout layout : {TensorLayout::kNCHW, TensorLayout::kNHWC}) {
+      const Image img = test::pattern_image(200, 150, ch);
+      TensorFillParams p;
+      p.layout = layout;
+      p.order = ChannelOrder::kBGR;
+      p.mean[0] = 0.4f, p.std[2] = 0.3f;
+      std::vector<float> one(200 * 150 * 3, -1), threaded(200 * 150 * 3, -2);
+      ASSERT_TRUE(write_input_tensor(img, one.data(), p).ok());
+      ASSERT_TRUE(write_input_tensor(img, threaded.data(), p, &two).ok());
+      one.resize(200 * 150 * ch), threaded.resize(200 * 150 * ch);
+      EXPECT_EQ(threaded, one) << ch << " channels";
+    }
+}
+
 TEST(VisionTensorFill, NormalisationIsExactlyTheFormula) {
   // ImageNet: value = (pix / 255 - mean) / std, per tensor channel.
   TensorFillParams p;

@@ -23,6 +23,7 @@ Result<std::unique_ptr<Detector>> Detector::create(const std::string& model_path
   std::unique_ptr<Detector> d(new Detector());
   EZ_ASSIGN_OR_RETURN(d->session_, Session::load_file(model_path, options.session));
   const Session& s = *d->session_;
+  d->pool_ = ThreadPool(s.num_threads());
   if (s.inputs().size() != 1)
     return unsupported("'" + model_path + "' has " + std::to_string(s.inputs().size()) +
                        " inputs; a detector takes one image input");
@@ -55,7 +56,7 @@ Result<ImageResult> Detector::detect(const vision::Image& image, const std::vect
   lp.target_h = layout_.input_height;
   lp.fill = static_cast<uint8_t>(preprocess_.fill);
   vision::LetterboxInfo info;
-  EZ_RETURN_IF_ERROR(vision::letterbox_into(image, lp, &canvas_, &info));
+  EZ_RETURN_IF_ERROR(vision::letterbox_into(image, lp, &canvas_, &info, vision::ResizeMethod::kAuto, &pool_));
   vision::TensorFillParams fill;
   fill.order = preprocess_.bgr ? vision::ChannelOrder::kBGR : vision::ChannelOrder::kRGB;
   fill.scale = preprocess_.scale;
@@ -64,7 +65,7 @@ Result<ImageResult> Detector::detect(const vision::Image& image, const std::vect
     fill.std[c] = preprocess_.std[c];
   }
   Tensor input = session_->input_buffer(0);  // written in place: no extra copy
-  EZ_RETURN_IF_ERROR(vision::write_input_tensor(canvas_, input.data<float>(), fill));
+  EZ_RETURN_IF_ERROR(vision::write_input_tensor(canvas_, input.data<float>(), fill, &pool_));
   r.times.preprocess_ms = ms_since(t0);
 
   std::vector<NamedTensor> outputs;

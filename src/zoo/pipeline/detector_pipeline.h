@@ -58,6 +58,7 @@ class Detector {
   PreprocessSpec preprocess_;
   DecodeOptions decode_;
   vision::Image canvas_;  // letterbox buffer reused across images
+  ThreadPool pool_{1};    // the session's thread count, for the letterbox resize and tensor fill
 };
 
 }  // namespace ez::zoo
