@@ -18,7 +18,8 @@
 //   DequantizeLinear(x_q), DequantizeLinear(w_q) -> Conv [-> act] [-> QuantizeLinear]
 // with the convolution's result in float: it becomes a QLinearConv whose integer sum goes straight
 // to float ("float_accumulator"), takes the activation in, and writes the next QuantizeLinear's
-// int8 output itself when there is one (also through a Concat, see quantize_before_concat).
+// int8 output itself when there is one (also through a Concat, see quantize_before_concat, and
+// after a Mul by per-channel constants, see requantize_float_results).
 // DequantizeLinear nodes of constants left over are folded into float constants here (the session
 // keeps them unfolded for this pass).
 #include <algorithm>
@@ -347,20 +348,61 @@ class QdqFusion {
     erase_nodes(g_, dead);
   }
 
-  // ... -> QuantizeLinear (per tensor, its only reader): the convolution writes z_q itself.
+  // ... [-> Mul by per-channel constants] -> QuantizeLinear (per tensor; each the only reader of
+  // what it reads): the convolution writes z_q itself. The Mul is what edgezoo's quantizer writes
+  // to equalize the channels of a depthwise convolution's input (quant/equalize); the
+  // convolution then multiplies each channel after its activation, as the Mul node would.
   void requantize_float_results() {
     const auto readers = value_readers(g_);
     std::vector<bool> dead(g_.nodes().size(), false);
     for (size_t i = 0; i < g_.nodes().size(); ++i) {
       Node& conv = g_.nodes()[i];
       if (!float_result_conv(conv)) continue;
-      const int q = sole_reader(g_, readers, conv.outputs[0]);
+      int q = sole_reader(g_, readers, conv.outputs[0]), mul = -1;
+      ValueId multiplier = kNoValue;
+      if (q >= 0 && !dead[q] && is_channel_mul(conv, g_.nodes()[q])) {
+        mul = q;
+        q = sole_reader(g_, readers, g_.nodes()[mul].outputs[0]);
+      }
       QdqParams zq;
       if (q < 0 || dead[q] || !qdq_params(g_, g_.nodes()[q], "QuantizeLinear", &zq) || !zq.per_tensor()) continue;
+      if (mul >= 0) {
+        multiplier = channel_multiplier(conv, g_.nodes()[mul]);
+        dead[mul] = true;
+      }
       take_quantization(conv, zq, g_.nodes()[q].outputs[0]);
+      if (multiplier != kNoValue) {
+        conv.inputs.resize(9, kNoValue);
+        conv.inputs.push_back(multiplier);
+      }
       dead[q] = true;
     }
     erase_nodes(g_, dead);
+  }
+
+  // Whether `mul` multiplies the convolution's float result by a constant per output channel (a
+  // scalar or [M]/[M,1,...]/[1,M,1,...] broadcast over the channel dim).
+  bool is_channel_mul(const Node& conv, const Node& mul) const {
+    if (mul.op_type != "Mul" || !mul.domain.empty() || mul.inputs.size() != 2 || mul.outputs.size() != 1) return false;
+    const ValueId y = conv.outputs[0];
+    const ValueId other = mul.inputs[0] == y ? mul.inputs[1] : mul.inputs[1] == y ? mul.inputs[0] : kNoValue;
+    const Tensor* c = other == kNoValue || other == y ? nullptr : constant_of(g_, other);
+    const Shape& ys = g_.value(y).desc.shape;
+    if (!c || ys.size() < 3 || g_.value(mul.outputs[0]).desc.shape != ys) return false;
+    std::vector<double> values;
+    return per_channel_values(*c, ys.size(), ys[1], &values);
+  }
+
+  // The M per-channel values of an is_channel_mul() Mul as a new float constant [M].
+  ValueId channel_multiplier(const Node& conv, const Node& mul) {
+    const ValueId y = conv.outputs[0];
+    const ValueId other = mul.inputs[0] == y ? mul.inputs[1] : mul.inputs[0];
+    const int64_t M = g_.value(y).desc.shape[1];
+    std::vector<double> values;
+    per_channel_values(*constant_of(g_, other), g_.value(y).desc.shape.size(), M, &values);
+    Tensor t = Tensor::zeros(DType::kFloat32, {M});
+    for (int64_t m = 0; m < M; ++m) t.data<float>()[m] = static_cast<float>(values[m]);
+    return add_constant_value(g_, g_.value(other).name + "/channel_multiplier", std::move(t));
   }
 
   // A float_accumulator QLinearConv that wrote float now writes `out`, quantized with zq.

@@ -6,6 +6,8 @@
 // sits on a rounding tie by one step. In practice nearly every element is exact (checked too).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <cmath>
 #include <random>
 
@@ -175,6 +177,7 @@ struct ConvCase {
   int32_t x_zp, w_zp, y_zp;
   std::string activation = "";  // fused by the QDQ pass: y_q (scale 0.03, zp 120, uint8) -> act -> output
   bool float_acc = false;       // "float_accumulator": sum -> float -> act -> output, no y_q
+  bool channel_mult = false;    // with float_acc: internal input 9, a multiplier per output channel
 };
 
 void check_fast_conv(const ConvCase& c, bool channels_last, std::mt19937& rng) {
@@ -221,6 +224,13 @@ void check_fast_conv(const ConvCase& c, bool channels_last, std::mt19937& rng) {
     for (int64_t m = 0; m < M; ++m) b.data<int32_t>()[m] = ub(rng);
     in.push_back(b);
   }
+  if (c.channel_mult) {  // as equalization writes them: >= 1, up to a few
+    if (!c.bias) in.push_back(Tensor());
+    std::uniform_real_distribution<float> um(1.0f, 4.0f);
+    std::vector<float> cm(M);
+    for (float& v : cm) v = um(rng);
+    in.push_back(f32(cm));
+  }
   auto ref = run_op(config("QLinearConv", static_cast<int>(in.size()), a), KernelChoice::kReference, in);
   ASSERT_TRUE(ref.ok()) << ref.status().to_string();
   if (channels_last) {
@@ -234,6 +244,7 @@ void check_fast_conv(const ConvCase& c, bool channels_last, std::mt19937& rng) {
   ASSERT_TRUE(fast.ok()) << fast.status().to_string();
   // int8 kernels, or (without VNNI, when they could overflow) the exact float32 route.
   EXPECT_TRUE(impl == "dnnl" || impl == "dnnl-f32") << impl;
+  if (std::getenv("EDGEZOO_INT8_FLOAT_ROUTE")) EXPECT_EQ(impl, "dnnl-f32");
   Tensor f = *fast;
   if (channels_last) {
     f = Tensor::zeros(fast->dtype(), ref->shape());
@@ -275,12 +286,22 @@ TEST(QLinearConvFast, MatchesReferenceOnAwkwardShapes) {
       {{1, 8, 9, 7}, {16, 8, 3, 3}, 1, {1, 1, 1, 1}, {1, 1}, {1, 1}, U, S, U, true, true, 128, 0, 10, "Silu", true},
       {{1, 8, 9, 7}, {8, 1, 3, 3}, 8, {1, 1, 1, 1}, {2, 2}, {1, 1}, U, S, S, true, true, 128, 0, -100, "Sigmoid", true},
       {{2, 6, 9, 11}, {12, 6, 1, 1}, 1, {0, 0, 0, 0}, {1, 1}, {1, 1}, S, S, U, false, true, 3, 0, 0, "HardSigmoid", true},
+      // ... with a channel multiplier after the activation (an equalizing Mul taken in)
+      {{1, 8, 9, 7}, {16, 8, 1, 1}, 1, {0, 0, 0, 0}, {1, 1}, {1, 1}, U, S, U, true, true, 0, 0, 3, "Silu", true, true},
+      {{2, 6, 9, 11}, {12, 6, 3, 3}, 1, {1, 1, 1, 1}, {1, 1}, {1, 1}, U, S, U, true, false, 5, 0, 128, "", true, true},
+      {{1, 8, 9, 7}, {8, 1, 3, 3}, 8, {1, 1, 1, 1}, {2, 2}, {1, 1}, S, S, S, true, true, 0, 0, -20, "HardSigmoid", true, true},
   };
-  for (size_t i = 0; i < cases.size(); ++i)
-    for (bool nhwc : {false, true}) {
-      SCOPED_TRACE("case " + std::to_string(i) + (nhwc ? " nhwc" : " nchw"));
-      check_fast_conv(cases[i], nhwc, rng);
-    }
+  // Each case on the CPU's own route, then forced onto the exact float route (which VNNI CPUs
+  // would otherwise never take).
+  for (bool forced : {false, true}) {
+    if (forced) setenv("EDGEZOO_INT8_FLOAT_ROUTE", "1", 1);
+    for (size_t i = 0; i < cases.size(); ++i)
+      for (bool nhwc : {false, true}) {
+        SCOPED_TRACE("case " + std::to_string(i) + (nhwc ? " nhwc" : " nchw") + (forced ? " float route" : ""));
+        check_fast_conv(cases[i], nhwc, rng);
+      }
+    if (forced) unsetenv("EDGEZOO_INT8_FLOAT_ROUTE");
+  }
 }
 
 }  // namespace

@@ -305,5 +305,56 @@ TEST(FuseQdq, InputOnlyPlacementRunsEveryConvolutionInInt8) {
   }
 }
 
+// What edgezoo's quantizer writes for a depthwise convolution whose input it equalized: the
+// producer's SiLU result times per-channel constants (>= 1), then Q/DQ, then the depthwise conv,
+//   x -> QDQ -> Conv -> SiLU -> Mul([1,6,1,1]) -> QDQ -> depthwise Conv -> SiLU -> output.
+// The first convolution takes the SiLU, the Mul and the QuantizeLinear in (channel multiplier,
+// internal input 9), so no float tensor is left between the two convolutions.
+Graph equalized_graph() {
+  QdqBuilder b;
+  const ValueId x = b.input("x", {1, 4, 9, 8});
+  Attributes pads;
+  pads.set("pads", Attribute::of_ints({1, 1, 1, 1}));
+  auto silu = [&](ValueId v, const char* name) {
+    const ValueId s = b.node("Sigmoid", {v}, std::string(name) + "_sig");
+    return b.node("Mul", {v, s}, std::string(name) + "_mul");
+  };
+  ValueId y = b.qdq(x, 0.02f, DType::kUInt8, 128);
+  y = b.node("Conv", {y, b.weights({6, 4, 3, 3}, 6, 0), b.bias(0.02f, b.scales.back())}, "conv_a", pads);
+  y = silu(y, "a");
+  y = b.node("Mul", {y, b.constant("equalize", random_tensor({1, 6, 1, 1}, b.rng, 1.0f, 3.0f))}, "a_equalize");
+  y = b.qdq(y, 0.03f, DType::kUInt8, 10);
+  Attributes dw = pads;
+  dw.set("group", Attribute::of_int(6));
+  y = b.node("Conv", {y, b.weights({6, 1, 3, 3}, 6, 0)}, "conv_dw", dw);
+  y = silu(y, "out");
+  b.g.outputs() = {y};
+  return std::move(b.g);
+}
+
+TEST(FuseQdq, EqualizingMulIsTakenIntoTheProducingConvolution) {
+  for (auto kernels : {ops::KernelChoice::kFast, ops::KernelChoice::kReference}) {
+    SCOPED_TRACE(kernels == ops::KernelChoice::kFast ? "fast kernels" : "reference kernels");
+    SessionOptions o;
+    o.kernels = kernels;
+    auto fused = Session::from_graph(equalized_graph(), o);
+    ASSERT_TRUE(fused.ok()) << fused.status().to_string();
+    auto ops = op_counts((*fused)->graph());
+    EXPECT_EQ(ops["QLinearConv"], 2);
+    EXPECT_EQ(ops["QuantizeLinear"], 1);  // the graph input's
+    EXPECT_EQ(ops["Mul"] + ops["Sigmoid"] + ops["DequantizeLinear"], 0);
+    int with_multiplier = 0;
+    for (const Node& n : (*fused)->graph().nodes())
+      with_multiplier += n.op_type == "QLinearConv" && n.inputs.size() == 10 && n.inputs[9] != kNoValue;
+    EXPECT_EQ(with_multiplier, 1);
+    auto simulated = Session::from_graph(equalized_graph(), test::reference_options());
+    ASSERT_TRUE(simulated.ok());
+    std::mt19937 rng(23);
+    // As above: float rounding only, unless a value lands across a rounding boundary of the
+    // depthwise input's quantization (one step, 0.03, times a weight up to 1.27, through SiLU).
+    for (int rep = 0; rep < 3; ++rep) expect_within_steps(**fused, **simulated, random_tensor({1, 4, 9, 8}, rng, -2.5f, 2.5f), 0.05);
+  }
+}
+
 }  // namespace
 }  // namespace ez

@@ -7,7 +7,9 @@
 // reference; results agree exactly except at rounding ties (at most one quantization step).
 // A fused activation (see ops/quant/qlinear_conv.cpp) becomes post-ops that replay the unfused
 // nodes: round and clamp to y's integer range, scale to float, the activation, scale to z (or,
-// with output_float, a float32 destination).
+// with output_float, a float32 destination). A channel multiplier (internal input 9) is a
+// per-channel binary_mul post-op after the activation (in the float route, a step of the
+// narrowing loop).
 // Anything else (non-constant weights or quantization parameters, shifted weights outside s8,
 // ranks other than 3..5) runs on the reference kernel.
 //
@@ -27,6 +29,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <string>
 
 #include "ops/channels_last.h"
 #include "ops/dnnl/dnnl_common.h"
@@ -102,6 +105,8 @@ class DnnlQLinearConvKernel final : public Kernel {
     y_scale_ = yq.s(0);
     bias_values_.clear();
     if (const Tensor* b = param(8)) bias_values_.assign(b->data<int32_t>(), b->data<int32_t>() + M);
+    channel_mult_.clear();
+    if (const Tensor* c = param(9)) channel_mult_.assign(c->data<float>(), c->data<float>() + M);
     const size_t S = x_.size() - 2;
     EZ_ASSIGN_OR_RETURN(WindowAttrs wa, WindowAttrs::from(attrs_, S, Shape(w.begin() + 2, w.end()), "QLinearConv"));
     EZ_ASSIGN_OR_RETURN(geom_, window_geometry(wa, Shape(x_.begin() + 2, x_.end()), "QLinearConv"));
@@ -113,7 +118,8 @@ class DnnlQLinearConvKernel final : public Kernel {
       act_scale_ = y_scale_;
     }
     // oneDNN 2.6's int8 convolutions wrote zeros with more than four eltwise post-ops.
-    float_route_ = !int8_is_exact(w_s8_, in[0].desc.dtype) || post_ops().len() > 4 || has_repeated_eltwise(post_ops());
+    float_route_ = !int8_is_exact(w_s8_, in[0].desc.dtype) || post_ops().len() > 4 || has_repeated_eltwise(post_ops()) ||
+                   float_route_forced();
     use_ref_ = false;
     // oneDNN sizes a primitive's threading for the threads it sees when it is created; inside an
     // OpenMP parallel region that is one, and int8 kernels so configured gave wrong results when
@@ -140,6 +146,7 @@ class DnnlQLinearConvKernel final : public Kernel {
       std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, packed_w_}, {DNNL_ARG_DST, dst}};
       if (!bias_values_.empty()) args[DNNL_ARG_BIAS] = bias_;
       if (x_zp_ != 0) args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = src_zp_mem_;
+      if (!channel_mult_.empty()) args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(channel_mult_index_) | DNNL_ARG_SRC_1] = channel_mult_mem_;
       prim_.execute(stream, args);
       if (dst_reorder_) from_dst_.execute(stream, dst_buf_, user_dst);
       stream.wait();
@@ -164,11 +171,26 @@ class DnnlQLinearConvKernel final : public Kernel {
     if (float_acc_ || act_.kind != Activation::kNone || float_out_) {
       if (!float_acc_) append_requantize_to_y(ops);
       append_activation(ops);
+      if (!channel_mult_.empty()) ops.append_binary(A::binary_mul, channel_mult_desc());
       if (!float_out_) ops.append_eltwise(1.0f, A::eltwise_linear, 1.0f / y_scale_, static_cast<float>(y_zp_));
     } else if (y_zp_ != 0) {  // + y_zp in float before oneDNN's final rounding and saturation
       ops.append_eltwise(1.0f, A::eltwise_linear, 1.0f, static_cast<float>(y_zp_));
     }
     return ops;
+  }
+
+  // The channel multiplier as a binary post-op operand: [1, M, 1, ...] plain.
+  memory::desc channel_mult_desc() const {
+    memory::dims dims(y_.size(), 1);
+    dims[1] = static_cast<int64_t>(channel_mult_.size());
+    return typed_plain_desc(Shape(dims.begin(), dims.end()), memory::data_type::f32);
+  }
+
+  // EDGEZOO_INT8_FLOAT_ROUTE=1 takes the float route everywhere: tests cover it on VNNI CPUs,
+  // which never need it.
+  static bool float_route_forced() {
+    const char* e = std::getenv("EDGEZOO_INT8_FLOAT_ROUTE");
+    return e && std::string(e) == "1";
   }
 
   // True when oneDNN's int8 kernels compute this convolution exactly on this CPU (see the top).
@@ -233,6 +255,13 @@ class DnnlQLinearConvKernel final : public Kernel {
       if (has_bias) {
         bias_ = memory(pd_.bias_desc(), engine());
         std::copy(bias_values_.begin(), bias_values_.end(), static_cast<int32_t*>(bias_.get_data_handle()));
+      }
+      if (!channel_mult_.empty()) {
+        const dnnl::post_ops ops = post_ops();
+        for (int k = 0; k < ops.len(); ++k)
+          if (ops.kind(k) == dnnl::primitive::kind::binary) channel_mult_index_ = k;
+        channel_mult_mem_ = memory(channel_mult_desc(), engine());
+        std::copy(channel_mult_.begin(), channel_mult_.end(), static_cast<float*>(channel_mult_mem_.get_data_handle()));
       }
       src_zp_mem_ = memory({{1}, memory::data_type::s32, memory::format_tag::x}, engine());
       *static_cast<int32_t*>(src_zp_mem_.get_data_handle()) = x_zp_;
@@ -324,14 +353,19 @@ class DnnlQLinearConvKernel final : public Kernel {
     const bool act = act_.kind != Activation::kNone;
     const bool in_loop = act && act_in_loop();
     const bool real_valued = act || float_acc_;  // dst holds real values (else y_q - y_zp)
-    if (float_out_ && !in_loop) return Status::OK();
+    if (float_out_ && !in_loop) return Status::OK();  // (no channel multiplier with a float output)
     // The reference's last steps: activation (Clip / HardSigmoid), then z = saturate(round(v / s)
     // + zp) for real values, y = saturate(round(v) + zp) for requantised sums.
     const float s = y_scale_, zp = static_cast<float>(y_zp_);
     const bool u8 = y.dtype() == DType::kUInt8;
     const float lo = u8 ? 0.0f : -128.0f, hi = u8 ? 255.0f : 127.0f;
+    // Output channel of flat index i, for the channel multiplier.
+    const int64_t M = y_[1], spatial = m / (y_[0] * M);
+    auto channel = [&](int64_t i) { return channels_last_ ? i % M : (i / spatial) % M; };
     auto narrow = [&](int64_t b, int64_t e) {
       if (in_loop) apply_activation(act_, dst + b, e - b);
+      if (!channel_mult_.empty())
+        for (int64_t i = b; i < e; ++i) dst[i] *= channel_mult_[channel(i)];
       if (float_out_) return;
       for (int64_t i = b; i < e; ++i) {
         const float q = std::min(hi, std::max(lo, std::nearbyint(real_valued ? dst[i] / s : dst[i]) + zp));
@@ -370,6 +404,9 @@ class DnnlQLinearConvKernel final : public Kernel {
   Tensor w_s8_;  // weights minus their zero point, until packed
   std::vector<float> scales_;
   std::vector<int32_t> bias_values_;
+  std::vector<float> channel_mult_;  // internal input 9, empty without
+  int channel_mult_index_ = 0;        // its post-op's position (int8 route)
+  memory channel_mult_mem_;
   memory::data_type xt_ = memory::data_type::u8, yt_ = memory::data_type::u8;
   int32_t x_zp_ = 0, y_zp_ = 0;
   float y_scale_ = 1.0f;

@@ -21,7 +21,10 @@
 //   DequantizeLinear(x_q), DequantizeLinear(w_q) -> Conv [-> act] [-> QuantizeLinear -> z_q]):
 // the sum is scaled straight to float, v = (sum + B) * s_x*s_w[m], then the activation, then
 // either the float result (with output_float=1; inputs 6 and 7 are unused placeholders) or
-// z = saturate(round(v / s_z) + z_zp) with inputs 6 and 7 as z's scale and zero point.
+// z = saturate(round(v / s_z) + z_zp) with inputs 6 and 7 as z's scale and zero point. An optional
+// internal input 9, float [M], multiplies each output channel after the activation and before
+// that quantization (a Mul by per-channel constants the fusion took in, as edgezoo's quantizer
+// writes to equalize a depthwise convolution's input): v * c[m], as the Mul node computes it.
 #include <algorithm>
 
 #include "ops/nn/conv_geometry.h"
@@ -44,7 +47,13 @@ class QLinearConvKernel final : public Kernel {
         float_out_(c.attrs.get_int("output_float", 0) != 0), float_acc_(c.attrs.get_int("float_accumulator", 0) != 0) {}
 
   Status infer(const std::vector<KernelInput>& in, std::vector<TensorDesc>* out) override {
-    EZ_RETURN_IF_ERROR(expect_input_count(in, 8, 9, "QLinearConv"));
+    EZ_RETURN_IF_ERROR(expect_input_count(in, 8, 10, "QLinearConv"));
+    if (in.size() > 9 && in[9].present()) {
+      const Shape& c = in[9].desc.shape;
+      if (!float_acc_ || float_out_ || in[9].desc.dtype != DType::kFloat32 || c.size() != 1 || c[0] != in[3].desc.shape[0])
+        return invalid_model("QLinearConv: the channel multiplier (input 9) needs float_accumulator, a quantized output "
+                             "and float32[M]");
+    }
     EZ_RETURN_IF_ERROR(expect_dtype(in[0], {DType::kUInt8, DType::kInt8}, "QLinearConv", "x"));
     EZ_RETURN_IF_ERROR(expect_dtype(in[3], {DType::kUInt8, DType::kInt8}, "QLinearConv", "w"));
     for (size_t i : {1, 4, 6}) EZ_RETURN_IF_ERROR(expect_dtype(in[i], {DType::kFloat32}, "QLinearConv", "scale"));
@@ -81,6 +90,7 @@ class QLinearConvKernel final : public Kernel {
     const Tensor& x = *in[0];
     const Tensor& w = *in[3];
     const Tensor* bias = in.size() > 8 ? in[8] : nullptr;
+    const float* channel_mult = in.size() > 9 && in[9] ? in[9]->data<float>() : nullptr;
     const int64_t N = x.dim(0), C = x.dim(1), M = w.dim(0), Cg = C / group_, Mg = M / group_;
     const int64_t is = geom_.in_size(), os = geom_.out_size(), K = Cg * geom_.kernel_size();
     EZ_ASSIGN_OR_RETURN(QParams xq, read_qparams(*in[1], in[2], 1, "QLinearConv: x"));
@@ -114,7 +124,7 @@ class QLinearConvKernel final : public Kernel {
               for (int64_t i = 0; i < os; ++i) a[i] += b;
             }
             char* dst = static_cast<char*>(y.raw()) + ((n * M + oc) * os) * ye;
-            if (float_acc_) float_accumulator_row(a, os, mult[oc], yq, y.dtype(), dst);
+            if (float_acc_) float_accumulator_row(a, os, mult[oc], channel_mult ? channel_mult + oc : nullptr, yq, y.dtype(), dst);
             else if (float_out_) dequantize_row(a, os, mult[oc], yq, reinterpret_cast<float*>(dst));
             else if (act_.kind == Activation::kNone) requantize_row(a, os, mult[oc], yq.z(0), y.dtype(), dst);
             else activate_row(a, os, mult[oc], yq, y.dtype(), dst);
@@ -127,8 +137,9 @@ class QLinearConvKernel final : public Kernel {
   }
 
  private:
-  // acc -> float -> [act] -> float or z_q (float_accumulator).
-  void float_accumulator_row(const int32_t* acc, int64_t n, float multiplier, const QParams& zq, DType zt, void* dst) const {
+  // acc -> float -> [act] [-> * channel multiplier] -> float or z_q (float_accumulator).
+  void float_accumulator_row(const int32_t* acc, int64_t n, float multiplier, const float* channel_mult, const QParams& zq,
+                             DType zt, void* dst) const {
     float* f = float_out_ ? static_cast<float*>(dst) : nullptr;
     std::vector<float> tmp;
     if (!f) {
@@ -137,6 +148,8 @@ class QLinearConvKernel final : public Kernel {
     }
     for (int64_t i = 0; i < n; ++i) f[i] = static_cast<float>(acc[i]) * multiplier;
     apply_activation(act_, f, n);
+    if (channel_mult)
+      for (int64_t i = 0; i < n; ++i) f[i] *= *channel_mult;
     if (!float_out_) quantize_row(f, n, zq, zt, dst);
   }
 
