@@ -20,6 +20,8 @@
 #include <cstdlib>
 #include <random>
 
+#include <dnnl.hpp>
+
 #include "ops/channels_last.h"
 #include "ops/registry.h"
 #include "ops/dnnl/conv_choice.h"
@@ -216,6 +218,27 @@ TEST(X86Conv, LeavesSmallOrUnsupportedConvolutionsToOneDnn) {
     EXPECT_EQ(run_case(cc, rng, &max_ref, &max_diff), "dnnl") << cc.k << "x" << cc.k << " c" << cc.c << " " << cc.act;
     EXPECT_LE(max_diff, 1e-5 * max_ref);
   }
+}
+
+// oneDNN's own Winograd F(2x2, 3x3) on AVX-512 for wide 3x3 layers (conv_dnnl.cpp, try_winograd):
+// an activation it takes as a post-op (ReLU), one it does not (SiLU, run as a separate eltwise
+// primitive), odd sizes, padded or not; same tolerance as above (F(2,3) transforms are milder than
+// F(4,3)'s). A residual keeps the direct kernel.
+TEST(X86Conv, OneDnnWinogradOnWideLayersMatchesReference) {
+  const int isa = static_cast<int>(dnnl::get_effective_cpu_isa()), avx512 = static_cast<int>(dnnl::cpu_isa::avx512_core);
+  if ((isa & avx512) != avx512) GTEST_SKIP() << "oneDNN's Winograd kernels need AVX-512";
+  std::mt19937 rng(41);
+  const Case cases[] = {
+      {3, 1, 64, 20, 20, 64, {1, 1, 1, 1}, "Relu", 0, true, false},
+      {3, 1, 80, 21, 19, 80, {1, 1, 1, 1}, "Silu", 0, true, false},
+      {3, 1, 64, 22, 18, 64, {0, 0, 0, 0}, "", 0, false, false},
+      {3, 1, 128, 9, 9, 64, {1, 1, 1, 1}, "Sigmoid", 0, true, false},
+  };
+  for (const Case& cc : cases) expect_matches(cc, rng, "dnnl-wino");
+  const Case residual = {3, 1, 64, 10, 10, 64, {1, 1, 1, 1}, "Silu", 1, true, false};
+  expect_matches(residual, rng, "dnnl");
+  const Case narrow = {3, 1, 32, 20, 20, 64, {1, 1, 1, 1}, "Silu", 0, true, false};
+  expect_matches(narrow, rng, "dnnl");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "ops/channels_last.h"
@@ -43,7 +44,9 @@ class DnnlConvKernel final : public Kernel {
       : ref_(std::move(reference)), attrs_(c.attrs), channels_last_(wants_channels_last(c.attrs)), group_(c.attrs.get_int("group", 1)), act_(act), sum_first_(sum_first),
         fused_(c.op_type == "FusedConv") {}
 
-  const char* impl_name() const override { return use_ref_ ? "ref" : hand_ ? hand_->name() : "dnnl"; }
+  const char* impl_name() const override {
+    return use_ref_ ? "ref" : hand_ ? hand_->name() : winograd_ ? "dnnl-wino" : "dnnl";
+  }
   // The sum post-op (and the hand-written kernels' epilogues) add the residual where it already
   // lies: no copy when the planner agrees.
   int output_may_overwrite_input() const override {
@@ -73,6 +76,12 @@ class DnnlConvKernel final : public Kernel {
       use_ref_ = false;
       return Status::OK();
     }
+    // Sessions prepare kernels on several threads; oneDNN 2.6's Winograd kernels are not safe to
+    // create and pack that way (jit_wino_4x3 crashed in about one run in three on two threads, and
+    // never with one preparing thread), so those convolutions prepare one at a time.
+    static std::mutex winograd_mutex;
+    std::unique_lock<std::mutex> lock(winograd_mutex, std::defer_lock);
+    if (winograd_candidate(x, w, g)) lock.lock();
     Status s = guard("Conv", [&] {
       const ConvWindow win = conv_window(g);
       const memory::dims wdims = grouped_weight_dims(w, group_);
@@ -91,7 +100,8 @@ class DnnlConvKernel final : public Kernel {
       // which adds what the destination already holds: it is copied into the output first (a plain
       // copy, or nothing when the planner lets the output take over the residual's buffer).
       direct_nhwc_ = false;
-      if (channels_last_) {
+      winograd_ = try_winograd(x, w, g, win, src_any, dst_any, wany, bias);
+      if (channels_last_ && !winograd_) {
         dnnl::post_ops ops;
         if (has_residual_ && sum_first_) ops.append_sum(1.0f);
         append_activation(ops);
@@ -108,7 +118,7 @@ class DnnlConvKernel final : public Kernel {
         }
       }
       sum_residual_ = has_residual_ && direct_nhwc_;
-      if (!direct_nhwc_) {
+      if (!direct_nhwc_ && !winograd_) {
         dnnl::post_ops ops;
         if (has_residual_ && sum_first_) ops.append_binary(dnnl::algorithm::binary_add, dst_any);
         append_activation(ops);
@@ -179,12 +189,68 @@ class DnnlConvKernel final : public Kernel {
         args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(idx) | DNNL_ARG_SRC_1] = res;
       }
       prim_.execute(stream, args);
+      for (auto& act : separate_activation_) act.execute(stream, {{DNNL_ARG_SRC, dst}, {DNNL_ARG_DST, dst}});
       if (dst_reorder_) from_dst_.execute(stream, dst_buf_, user_dst);
       stream.wait();
     });
   }
 
  private:
+  // oneDNN's Winograd kernels (jit_fp32_wino_2x3 / jit_wino_4x3, AVX-512 only) for wide 3x3
+  // stride-1 convolutions of NHWC activations: they want a blocked layout, so the activation is
+  // reordered in and out, and still they win where both sides have >= 64 channels. Measured at 2
+  // threads on a Xeon with AVX-512 (primitive alone): 80->80 channels at 80x80 2.25 -> 1.26 ms,
+  // 64->64 at 40x40 0.33 -> 0.20 ms, 256->256 at 20x20 1.29 -> 0.43 ms; 32->32 at 160x160 1.33 ->
+  // 1.37 ms (no gain, hence the bound). Not with a residual. Only F(2x2, 3x3): jit_wino_4x3 has the
+  // larger fp32 error and crashed when prepared concurrently (see prepare). Sets pd_ and returns
+  // true when oneDNN gives one.
+  // EDGEZOO_WINOGRAD=0 turns it off, with edgezoo's own Winograd kernel (comparisons).
+  bool winograd_candidate(const Shape& x, const Shape& w, const WindowGeometry& g) const {
+    if (!channels_last_ || has_residual_ || x.size() != 4 || group_ != 1 || w[2] != 3 || w[3] != 3 || x[1] < 64 || w[0] < 64)
+      return false;
+    for (size_t i = 0; i < 2; ++i)
+      if (g.strides[i] != 1 || g.dilations[i] != 1) return false;
+    return true;
+  }
+
+  bool try_winograd(const Shape& x, const Shape& w, const WindowGeometry& g, const ConvWindow& win, const memory::desc& src_any,
+                    const memory::desc& dst_any, const memory::desc& wany,
+                    const memory::desc& bias) {
+    static const bool enabled = [] {
+      const char* e = std::getenv("EDGEZOO_WINOGRAD");
+      return !(e && std::string(e) == "0");
+    }();
+    if (!enabled || !winograd_candidate(x, w, g)) return false;
+    dnnl::post_ops act_ops;
+    append_activation(act_ops);
+    if (has_repeated_eltwise(act_ops)) return false;
+    auto create = [&](const dnnl::post_ops& ops) {
+      dnnl::primitive_attr attr;
+      attr.set_post_ops(ops);
+      try {
+        auto desc = dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_winograd,
+                                                    src_any, wany, bias, dst_any, win.strides, win.dilations, win.pad_begin, win.pad_end);
+        pd_ = dnnl::convolution_forward::primitive_desc(desc, attr, engine());
+      } catch (const dnnl::error&) {
+        return false;  // no Winograd kernel for this CPU or these post-ops
+      }
+      return std::string(pd_.impl_info_str()).find("wino_2x3") != std::string::npos;
+    };
+    separate_activation_.clear();
+    if (create(act_ops)) return true;
+    // The Winograd kernels take ReLU-like post-ops only: SiLU, sigmoid... then run as oneDNN
+    // eltwise primitives over the blocked result, in place, before it is reordered to NHWC.
+    if (act_ops.len() == 0 || !create(dnnl::post_ops())) return false;
+    for (int i = 0; i < act_ops.len(); ++i) {
+      float scale, alpha, beta;
+      dnnl::algorithm alg;
+      act_ops.get_params_eltwise(i, scale, alg, alpha, beta);
+      auto d = dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, alg, pd_.dst_desc(), alpha, beta);
+      separate_activation_.emplace_back(dnnl::eltwise_forward::primitive_desc(d, engine()));
+    }
+    return true;
+  }
+
   // NHWC float convolutions with constant weights where edgezoo's own AVX2 kernels beat oneDNN:
   // Winograd F(4,3) for 3x3 stride 1 (winograd_f43.h), the fused-epilogue GEMM for 1x1 stride 1
   // (conv1x1.h). EDGEZOO_WINOGRAD=0 / EDGEZOO_CONV1X1=0 in the environment turn them off (for
@@ -258,6 +324,8 @@ class DnnlConvKernel final : public Kernel {
   bool sum_first_, fused_;
   bool use_ref_ = true, has_bias_ = false, has_residual_ = false, weights_constant_ = true;
   bool direct_nhwc_ = false;   // a kernel that reads and writes NHWC itself, see prepare
+  bool winograd_ = false;      // oneDNN's Winograd kernel on a blocked layout, see try_winograd
+  std::vector<dnnl::eltwise_forward> separate_activation_;  // its activation, when not a post-op
   bool sum_residual_ = false;  // residual through a sum post-op (dst pre-filled), see prepare
   int residual_post_op_index_ = 0;
   std::unique_ptr<x86::NhwcConv> hand_;  // set when prepare chose a hand-written kernel
