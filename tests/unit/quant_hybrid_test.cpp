@@ -3,6 +3,7 @@
 // swamps the channels it actually uses. The search must keep exactly conv2 in float.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "quant/hybrid.h"
@@ -80,6 +81,11 @@ TEST(QuantHybrid, KeepsTheRuinedLayerInFloat) {
   EXPECT_TRUE(r->target_met);
   EXPECT_EQ(r->kept_float, std::vector<std::string>{"conv2"});
   EXPECT_GE(r->reached.min_cosine(), 0.999);
+  // The sensitivity scan tried each layer alone in float: conv2 gains most, conv1 next to nothing.
+  ASSERT_EQ(r->sensitivity.size(), 2u);
+  EXPECT_EQ(r->sensitivity[0].first, "conv2");
+  EXPECT_GT(r->sensitivity[0].second, 0.0);
+  EXPECT_GT(r->sensitivity[0].second, 10 * std::max(0.0, r->sensitivity[1].second));
   EXPECT_EQ(reported, static_cast<int>(r->trials.size()));
   EXPECT_EQ(r->model.report.quantized, std::vector<std::string>{"conv1"});
   // The chosen model scores as reported when scored again from scratch.
