@@ -1,8 +1,11 @@
 // Diagnostics: each check fires on the mistake it is meant to catch and stays quiet otherwise,
 // alone and through decode_detections.
 #include <cmath>
+#include <limits>
+#include <vector>
 
 #include "zoo/common/diagnostics.h"
+#include "zoo/common/scores.h"
 #include "zoo/detector.h"
 #include "zoo_test_util.h"
 
@@ -166,6 +169,22 @@ TEST(ZooDiagnostics, GridUnitAnchorsWarnThroughTheSplitDecoder) {
   r = decode_detections(heads, *layout, o);
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(has_warning(r->warnings, "anchors_in_grid_units"));
+}
+
+TEST(ZooDiagnostics, ValueRangeOfContiguousValuesEqualsOneByOne) {
+  // The laned fast path must give the scalar path's min/max, NaNs ignored, for any length.
+  std::vector<float> v;
+  for (int i = 0; i < 203; ++i) v.push_back(std::sin(0.37f * i) * (1 + i % 7));
+  v[13] = std::numeric_limits<float>::quiet_NaN();
+  v[150] = -40.0f;
+  v[201] = 55.0f;
+  for (long long n : {0LL, 1LL, 7LL, 8LL, 9LL, 64LL, 149LL, 151LL, 203LL}) {
+    ValueRange laned, scalar;
+    laned.add(v.data(), n);
+    for (long long i = 0; i < n; ++i) scalar.add(v[i]);
+    EXPECT_EQ(laned.min, scalar.min) << n;
+    EXPECT_EQ(laned.max, scalar.max) << n;
+  }
 }
 
 }  // namespace
