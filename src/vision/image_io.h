@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "core/status.h"
@@ -39,6 +40,16 @@ Status write_image(const std::string& path, const Image& img, const WriteOptions
 
 // Internal per-format entry points (jpeg_codec.cpp, png_codec.cpp).
 Result<Image> decode_jpeg(const uint8_t* data, size_t size, const std::string& name);
+
+// Progress of a JPEG being decoded into a caller's image (see letterbox_stream.h): `started`
+// once the size is known and *out allocated, `rows(n)` whenever the top n rows are final (in
+// batches, and once with the full height). Both run on the decoding thread; an error after
+// `started` leaves *out partly written.
+struct JpegRowHook {
+  std::function<void(const Image&)> started;
+  std::function<void(int rows_done)> rows;
+};
+Status decode_jpeg_into(const uint8_t* data, size_t size, const std::string& name, Image* out, const JpegRowHook* hook);
 Result<Image> decode_png(const uint8_t* data, size_t size, const std::string& name);
 
 // Images above this many pixels are refused rather than risking an enormous allocation.

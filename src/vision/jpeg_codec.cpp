@@ -63,10 +63,10 @@ void cmyk_row_to_rgb(const uint8_t* cmyk, uint8_t* rgb, int width) {
 
 }  // namespace
 
-Result<Image> decode_jpeg(const uint8_t* data, size_t size, const std::string& name) {
+Status decode_jpeg_into(const uint8_t* data, size_t size, const std::string& name, Image* out, const JpegRowHook* hook) {
   jpeg_decompress_struct cinfo;
   JpegError err;
-  Image img;                 // constructed before setjmp (see the file comment)
+  Image& img = *out;         // the caller's, constructed before setjmp (see the file comment)
   std::vector<uint8_t> cmyk_row;
   init_error(&err);
   cinfo.err = &err.mgr;
@@ -88,16 +88,26 @@ Result<Image> decode_jpeg(const uint8_t* data, size_t size, const std::string& n
   const int width = static_cast<int>(cinfo.output_width);
   const int height = static_cast<int>(cinfo.output_height);
   img = Image(width, height, 3);
+  if (hook && hook->started) hook->started(img);
   if (cmyk) cmyk_row.resize(static_cast<size_t>(width) * 4);
+  constexpr int kBatch = 16;  // rows between progress calls
   while (cinfo.output_scanline < cinfo.output_height) {
     const int y = static_cast<int>(cinfo.output_scanline);
     JSAMPROW row = cmyk ? cmyk_row.data() : img.row(y);
     jpeg_read_scanlines(&cinfo, &row, 1);
     if (cmyk) cmyk_row_to_rgb(cmyk_row.data(), img.row(y), width);
+    const int done = static_cast<int>(cinfo.output_scanline);
+    if (hook && hook->rows && (done % kBatch == 0 || done == height)) hook->rows(done);
   }
   jpeg_finish_decompress(&cinfo);
   jpeg_destroy_decompress(&cinfo);
   if (err.truncated) return io_error("'" + name + "' is a truncated JPEG image: " + err.message);
+  return Status::OK();
+}
+
+Result<Image> decode_jpeg(const uint8_t* data, size_t size, const std::string& name) {
+  Image img;
+  EZ_RETURN_IF_ERROR(decode_jpeg_into(data, size, name, &img, nullptr));
   return img;
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -104,11 +105,8 @@ void resize_rows(const Image& src, const std::vector<Tap>& xt, const std::vector
 }
 
 void resize_reference(const Image& src, uint8_t* dst, int dst_stride, int dst_w, int dst_h, const ThreadPool* pool) {
-  const std::vector<Tap> xt = linear_taps(src.width, dst_w, true);
-  const std::vector<Tap> yt = linear_taps(src.height, dst_h, false);
-  auto band = [&](int64_t y0, int64_t y1) {
-    resize_rows(src, xt, yt, dst, dst_stride, static_cast<int>(y0), static_cast<int>(y1));
-  };
+  const BandResizer r(src.width, src.height, dst_w, dst_h);
+  auto band = [&](int64_t y0, int64_t y1) { r.run(src, dst, dst_stride, static_cast<int>(y0), static_cast<int>(y1)); };
   if (pool) pool->parallel_for(dst_h, 32, band);
   else band(0, dst_h);
 }
@@ -128,6 +126,22 @@ Status resize_libyuv(const Image& src, uint8_t* dst, int dst_stride, int dst_w, 
 }
 
 }  // namespace
+
+struct BandResizer::Taps {
+  std::vector<Tap> x, y;
+};
+
+BandResizer::BandResizer(int src_w, int src_h, int dst_w, int dst_h)
+    : taps_(std::make_shared<Taps>(Taps{linear_taps(src_w, dst_w, true), linear_taps(src_h, dst_h, false)})) {}
+
+int BandResizer::source_rows_for(int y_end) const {
+  // A row's second tap is its lower one, and taps only move down the source as y grows.
+  return y_end <= 0 ? 0 : taps_->y[static_cast<size_t>(y_end) - 1].i1 + 1;
+}
+
+void BandResizer::run(const Image& src, uint8_t* dst, int dst_stride, int y0, int y1) const {
+  resize_rows(src, taps_->x, taps_->y, dst, dst_stride, y0, y1);
+}
 
 const char* resize_method_name(ResizeMethod m) {
   switch (m) {

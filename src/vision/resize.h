@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "core/status.h"
 #include "core/thread_pool.h"
@@ -27,5 +28,22 @@ Result<Image> resize_bilinear(const Image& src, int dst_width, int dst_height, R
 // pool, the reference method splits the rows between its threads (same pixels as without).
 Status resize_bilinear_into(const Image& src, uint8_t* dst, int dst_stride, int dst_width, int dst_height,
                             ResizeMethod method = ResizeMethod::kAuto, const ThreadPool* pool = nullptr);
+
+// The reference resize a band of output rows at a time, for sources that arrive a band at a
+// time (a JPEG being decoded, see letterbox_stream.h). Bands may be computed in any order and on
+// any thread; together they equal resize_bilinear(..., kReference) pixel for pixel.
+class BandResizer {
+ public:
+  BandResizer(int src_w, int src_h, int dst_w, int dst_h);
+  // How many source rows (from the top) output rows [0, y_end) read.
+  int source_rows_for(int y_end) const;
+  // Output rows [y0, y1) into dst, the top of the whole output (row y at dst + y * dst_stride);
+  // src must hold the source rows they read.
+  void run(const Image& src, uint8_t* dst, int dst_stride, int y0, int y1) const;
+
+ private:
+  struct Taps;
+  std::shared_ptr<const Taps> taps_;
+};
 
 }  // namespace ez::vision

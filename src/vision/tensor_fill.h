@@ -2,6 +2,8 @@
 // converting layout, channel order and normalisation in one pass.
 #pragma once
 
+#include <cstdint>
+
 #include "core/status.h"
 #include "core/thread_pool.h"
 #include "vision/image.h"
@@ -26,5 +28,22 @@ struct TensorFillParams {
 // formula evaluated in float; a gray image fills one channel with mean[0]/std[0]. With a pool the
 // pixels are split between its threads.
 Status write_input_tensor(const Image& img, float* dst, const TensorFillParams& params, const ThreadPool* pool = nullptr);
+
+// The same conversion a band of rows at a time (as letterbox_stream.h delivers them): the
+// parameters are checked and the tables built once.
+class TensorFiller {
+ public:
+  static Result<TensorFiller> create(const TensorFillParams& params, int channels);
+  // Rows [y0, y1) of img into dst, the tensor of the whole image.
+  void fill_rows(const Image& img, float* dst, int y0, int y1) const;
+  // Pixels [begin, end) (row-major index) of img into dst.
+  void fill_pixels(const Image& img, float* dst, int64_t begin, int64_t end) const;
+
+ private:
+  int channels_ = 3;
+  TensorLayout layout_ = TensorLayout::kNCHW;
+  int src_of_[3] = {0, 1, 2};
+  float lut_[3][256];
+};
 
 }  // namespace ez::vision

@@ -9,6 +9,8 @@
 
 #include "runtime/session.h"
 #include "vision/image.h"
+#include "vision/letterbox.h"
+#include "vision/tensor_fill.h"
 #include "zoo/common/detection.h"
 #include "zoo/layout/model_layout.h"
 
@@ -45,7 +47,9 @@ class Detector {
   // inference is not run: those tensors (by output name) are decoded instead — outputs computed
   // by another engine or dumped on a board, put through exactly the same pre/post-processing.
   Result<ImageResult> detect(const vision::Image& image, const std::vector<NamedTensor>* model_outputs = nullptr);
-  // Reads and decodes the file too (timed as decode_ms).
+  // Reads and decodes the file too (timed as decode_ms). A JPEG is letterboxed and put into the
+  // input tensor band by band while it decodes (on one helper thread; same pixels), so
+  // preprocess_ms is then only the part left after decoding.
   Result<ImageResult> detect_file(const std::string& path, vision::Image* decoded = nullptr,
                                   const std::vector<NamedTensor>* model_outputs = nullptr);
   // The input tensor of the last detect() (what the model was fed).
@@ -53,6 +57,11 @@ class Detector {
 
  private:
   Detector() = default;
+  vision::LetterboxParams letterbox_params() const;
+  vision::TensorFillParams fill_params() const;
+  // Inference on the filled input tensor (or the given outputs), then the family decoder, NMS
+  // and the mapping back to the image `info` letterboxed.
+  Status infer_and_decode(const vision::LetterboxInfo& info, const std::vector<NamedTensor>* model_outputs, ImageResult* r);
   std::unique_ptr<Session> session_;
   ModelLayout layout_;
   PreprocessSpec preprocess_;
