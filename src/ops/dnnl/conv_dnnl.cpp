@@ -196,15 +196,7 @@ class DnnlConvKernel final : public Kernel {
   }
 
  private:
-  // oneDNN's Winograd kernels (jit_fp32_wino_2x3 / jit_wino_4x3, AVX-512 only) for wide 3x3
-  // stride-1 convolutions of NHWC activations: they want a blocked layout, so the activation is
-  // reordered in and out, and still they win where both sides have >= 64 channels. Measured at 2
-  // threads on a Xeon with AVX-512 (primitive alone): 80->80 channels at 80x80 2.25 -> 1.26 ms,
-  // 64->64 at 40x40 0.33 -> 0.20 ms, 256->256 at 20x20 1.29 -> 0.43 ms; 32->32 at 160x160 1.33 ->
-  // 1.37 ms (no gain, hence the bound). Not with a residual. Only F(2x2, 3x3): jit_wino_4x3 has the
-  // larger fp32 error and crashed when prepared concurrently (see prepare). Sets pd_ and returns
-  // true when oneDNN gives one.
-  // EDGEZOO_WINOGRAD=0 turns it off, with edgezoo's own Winograd kernel (comparisons).
+  // The shapes try_winograd considers (also what prepare serialises).
   bool winograd_candidate(const Shape& x, const Shape& w, const WindowGeometry& g) const {
     if (!channels_last_ || has_residual_ || x.size() != 4 || group_ != 1 || w[2] != 3 || w[3] != 3 || x[1] < 64 || w[0] < 64)
       return false;
@@ -213,6 +205,16 @@ class DnnlConvKernel final : public Kernel {
     return true;
   }
 
+  // oneDNN's Winograd kernels (jit_fp32_wino_2x3 / jit_wino_4x3, AVX-512 only) for wide 3x3
+  // stride-1 convolutions of NHWC activations: they want a blocked layout, so the activation is
+  // reordered in and out, and still they win where both sides have >= 64 channels. Measured at 2
+  // threads on a Xeon with AVX-512 (primitive alone, brgconv -> jit_fp32_wino_2x3): 80->80
+  // channels at 80x80 2.25 -> 1.26 ms, 64->64 at 40x40 0.33 -> 0.20 ms; 32->32 at 160x160 1.33 ->
+  // 1.37 ms (no gain, hence the bound). Not with a residual. Only F(2x2, 3x3): oneDNN picks
+  // jit_wino_4x3 for some shapes (small images, many channels), which has the larger fp32 error
+  // and crashed when prepared concurrently (see prepare); those stay direct. Sets pd_ and
+  // returns true when oneDNN gives one.
+  // EDGEZOO_WINOGRAD=0 turns it off, with edgezoo's own Winograd kernel (comparisons).
   bool try_winograd(const Shape& x, const Shape& w, const WindowGeometry& g, const ConvWindow& win, const memory::desc& src_any,
                     const memory::desc& dst_any, const memory::desc& wany,
                     const memory::desc& bias) {
