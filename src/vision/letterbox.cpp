@@ -31,17 +31,21 @@ Result<LetterboxInfo> letterbox_geometry(int src_w, int src_h, const LetterboxPa
   return info;
 }
 
+void prepare_canvas(const LetterboxParams& p, int channels, Image* canvas) {
+  if (canvas->width != p.target_w || canvas->height != p.target_h || canvas->channels != channels ||
+      canvas->pixels.size() != static_cast<size_t>(p.target_w) * p.target_h * channels) {
+    *canvas = Image(p.target_w, p.target_h, channels, p.fill);
+  } else {
+    std::memset(canvas->pixels.data(), p.fill, canvas->pixels.size());
+  }
+}
+
 Status letterbox_into(const Image& src, const LetterboxParams& p, Image* dst, LetterboxInfo* info, ResizeMethod method,
                       const ThreadPool* pool) {
   EZ_RETURN_IF_ERROR(check_image(src, "letterbox"));
   if (dst == &src) return invalid_argument("letterbox: the output image must not be the input image");
   EZ_ASSIGN_OR_RETURN(LetterboxInfo g, letterbox_geometry(src.width, src.height, p));
-  if (dst->width != p.target_w || dst->height != p.target_h || dst->channels != src.channels ||
-      dst->pixels.size() != static_cast<size_t>(p.target_w) * p.target_h * src.channels) {
-    *dst = Image(p.target_w, p.target_h, src.channels, p.fill);
-  } else {
-    std::memset(dst->pixels.data(), p.fill, dst->pixels.size());
-  }
+  prepare_canvas(p, src.channels, dst);
   const int px = static_cast<int>(g.pad_x), py = static_cast<int>(g.pad_y);
   EZ_RETURN_IF_ERROR(resize_bilinear_into(src, dst->at(px, py), static_cast<int>(dst->row_bytes()), g.resized_w,
                                           g.resized_h, method, pool));

@@ -38,6 +38,10 @@ struct Letterboxed {
 // Only the geometry (no pixels): what letterbox() would do to a src_w x src_h image.
 Result<LetterboxInfo> letterbox_geometry(int src_w, int src_h, const LetterboxParams& params);
 
+// The target-size canvas all in the fill value, reusing `canvas`'s memory when it already has
+// that size (the first step of letterbox_into and of the streamed letterbox).
+void prepare_canvas(const LetterboxParams& params, int channels, Image* canvas);
+
 Result<Letterboxed> letterbox(const Image& src, const LetterboxParams& params,
                               ResizeMethod method = ResizeMethod::kAuto);
 // Same, reusing `dst`'s memory when it already has the target size (for per-frame loops); the

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <cstring>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -49,12 +48,7 @@ Status decode_letterbox_jpeg(const uint8_t* data, size_t size, const std::string
       progress.stop = true;
     } else {
       g = *geom;
-      if (canvas->width != p.target_w || canvas->height != p.target_h || canvas->channels != src.channels ||
-          canvas->pixels.size() != static_cast<size_t>(p.target_w) * p.target_h * src.channels) {
-        *canvas = Image(p.target_w, p.target_h, src.channels, p.fill);
-      } else {
-        std::memset(canvas->pixels.data(), p.fill, canvas->pixels.size());
-      }
+      prepare_canvas(p, src.channels, canvas);
       resizer = std::make_unique<BandResizer>(src.width, src.height, g.resized_w, g.resized_h);
       progress.source = &src;
     }

@@ -57,6 +57,12 @@ struct QdqBuilder : test::GraphBuilder {
                 id("w"), a);
   }
 
+  // SiLU as exporters write it, v * Sigmoid(v) (nodes NAME_sig, NAME_mul).
+  ValueId silu(ValueId v, const std::string& name) {
+    const ValueId s = node("Sigmoid", {v}, name + "_sig");
+    return node("Mul", {v, s}, name + "_mul");
+  }
+
   // int32 bias at scale s_x * s_w[m] behind a DequantizeLinear.
   ValueId bias(float sx, const Tensor& sw) {
     const int64_t M = sw.numel();
@@ -250,17 +256,13 @@ Graph input_only_graph() {
   const ValueId x = b.input("x", {1, 4, 9, 8});
   Attributes pads;
   pads.set("pads", Attribute::of_ints({1, 1, 1, 1}));
-  auto silu = [&](ValueId v, const char* name) {
-    const ValueId s = b.node("Sigmoid", {v}, std::string(name) + "_sig");
-    return b.node("Mul", {v, s}, std::string(name) + "_mul");
-  };
   ValueId xq = b.qdq(x, 0.02f, DType::kUInt8, 128);
   xq = b.node("Conv", {xq, b.weights({4, 4, 1, 1}, 4, 0)}, "conv_pre");
   xq = b.qdq(xq, 0.03f, DType::kUInt8, 120);
   ValueId a = b.node("Conv", {xq, b.weights({6, 4, 3, 3}, 6, 0), b.bias(0.02f, b.scales.back())}, "conv_a", pads);
-  a = silu(a, "a");
+  a = b.silu(a, "a");
   ValueId c = b.node("Conv", {xq, b.weights({5, 4, 1, 1}, 5, 0)}, "conv_c");
-  c = silu(c, "c");
+  c = b.silu(c, "c");
   ValueId y = b.node("Concat", {a, c}, "cat", [] {
     Attributes at;
     at.set("axis", Attribute::of_int(1));
@@ -268,7 +270,7 @@ Graph input_only_graph() {
   }());
   y = b.qdq(y, 0.01f, DType::kUInt8, 30);
   y = b.node("Conv", {y, b.weights({7, 11, 3, 3}, 7, 0), b.bias(0.01f, b.scales.back())}, "conv_out", pads);
-  y = silu(y, "out");
+  y = b.silu(y, "out");
   b.g.outputs() = {y};
   return std::move(b.g);
 }
@@ -315,19 +317,15 @@ Graph equalized_graph() {
   const ValueId x = b.input("x", {1, 4, 9, 8});
   Attributes pads;
   pads.set("pads", Attribute::of_ints({1, 1, 1, 1}));
-  auto silu = [&](ValueId v, const char* name) {
-    const ValueId s = b.node("Sigmoid", {v}, std::string(name) + "_sig");
-    return b.node("Mul", {v, s}, std::string(name) + "_mul");
-  };
   ValueId y = b.qdq(x, 0.02f, DType::kUInt8, 128);
   y = b.node("Conv", {y, b.weights({6, 4, 3, 3}, 6, 0), b.bias(0.02f, b.scales.back())}, "conv_a", pads);
-  y = silu(y, "a");
+  y = b.silu(y, "a");
   y = b.node("Mul", {y, b.constant("equalize", random_tensor({1, 6, 1, 1}, b.rng, 1.0f, 3.0f))}, "a_equalize");
   y = b.qdq(y, 0.03f, DType::kUInt8, 10);
   Attributes dw = pads;
   dw.set("group", Attribute::of_int(6));
   y = b.node("Conv", {y, b.weights({6, 1, 3, 3}, 6, 0)}, "conv_dw", dw);
-  y = silu(y, "out");
+  y = b.silu(y, "out");
   b.g.outputs() = {y};
   return std::move(b.g);
 }

@@ -6,7 +6,6 @@
 // activation fused in registers (ops/x86/conv1x1.h), where those are faster.
 // Anything oneDNN does not take (non-float,
 // an activation without an eltwise equivalent) falls back to the reference kernel.
-#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -218,10 +217,7 @@ class DnnlConvKernel final : public Kernel {
   bool try_winograd(const Shape& x, const Shape& w, const WindowGeometry& g, const ConvWindow& win, const memory::desc& src_any,
                     const memory::desc& dst_any, const memory::desc& wany,
                     const memory::desc& bias) {
-    static const bool enabled = [] {
-      const char* e = std::getenv("EDGEZOO_WINOGRAD");
-      return !(e && std::string(e) == "0");
-    }();
+    static const bool enabled = !env_equals("EDGEZOO_WINOGRAD", "0");
     if (!enabled || !winograd_candidate(x, w, g)) return false;
     dnnl::post_ops act_ops;
     append_activation(act_ops);
@@ -258,11 +254,7 @@ class DnnlConvKernel final : public Kernel {
   // (conv1x1.h). EDGEZOO_WINOGRAD=0 / EDGEZOO_CONV1X1=0 in the environment turn them off (for
   // comparisons).
   bool prepare_hand_written(const std::vector<KernelInput>& in, const Shape& x, const Shape& w, const WindowGeometry& g) {
-    auto enabled = [](const char* var) {
-      const char* e = std::getenv(var);
-      return !(e && std::string(e) == "0");
-    };
-    static const bool winograd_on = enabled("EDGEZOO_WINOGRAD"), conv1x1_on = enabled("EDGEZOO_CONV1X1");
+    static const bool winograd_on = !env_equals("EDGEZOO_WINOGRAD", "0"), conv1x1_on = !env_equals("EDGEZOO_CONV1X1", "0");
     if (!channels_last_ || !hand_written_convs_pay() || x.size() != 4 || group_ != 1 || w[1] != x[1]) return false;
     if (!in[1].value || (has_bias_ && !in[2].value) || !x86::epilogue_supported(act_)) return false;
     for (size_t i = 0; i < 2; ++i)
@@ -359,8 +351,7 @@ bool hand_written_convs_pay() {
   }();
   // Read on every call (kernels are prepared once per shape): tests and comparisons force the
   // AVX2 kernels on AVX-512 machines, where the policy alone would never exercise them.
-  const char* force = std::getenv("EDGEZOO_AVX2_CONVS");
-  if (force && std::string(force) == "1") return x86::has_avx2_fma();
+  if (dnnl_util::env_equals("EDGEZOO_AVX2_CONVS", "1")) return x86::has_avx2_fma();
   return pay;
 }
 

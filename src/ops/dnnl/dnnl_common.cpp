@@ -1,6 +1,7 @@
 #include "ops/dnnl/dnnl_common.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <set>
 
 namespace ez::ops::dnnl_util {
@@ -48,6 +49,11 @@ dnnl::memory::dims grouped_weight_dims(const Shape& w, int64_t group) {
   else d = {w[0], w[1]};
   d.insert(d.end(), w.begin() + 2, w.end());
   return d;
+}
+
+bool env_equals(const char* var, const char* value) {
+  const char* e = std::getenv(var);
+  return e && std::strcmp(e, value) == 0;
 }
 
 bool has_repeated_eltwise(const dnnl::post_ops& ops) {

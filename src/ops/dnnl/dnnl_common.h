@@ -15,6 +15,10 @@ dnnl::engine& engine();
 // Plain row-major descriptor (nchw, ncw, ncdhw, nc, ...) for a float32 shape.
 dnnl::memory::desc plain_desc(const Shape& shape);
 
+// Whether environment variable `var` is set to exactly `value` (the switches that turn fast paths
+// off or force them on for comparisons and tests, e.g. EDGEZOO_WINOGRAD=0).
+bool env_equals(const char* var, const char* value);
+
 // True when two eltwise post-ops of the chain use the same algorithm. oneDNN 2.6's AVX2 JIT
 // convolutions then apply the first one's alpha/beta to both (measured: linear(0.5, 0) followed
 // by linear(1, 3) computed 0.25x; clip(0, 30) then clip(0, 10) left 21): such chains must not

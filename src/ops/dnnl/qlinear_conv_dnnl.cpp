@@ -29,7 +29,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <string>
 
 #include "ops/channels_last.h"
 #include "ops/dnnl/dnnl_common.h"
@@ -188,10 +187,7 @@ class DnnlQLinearConvKernel final : public Kernel {
 
   // EDGEZOO_INT8_FLOAT_ROUTE=1 takes the float route everywhere: tests cover it on VNNI CPUs,
   // which never need it.
-  static bool float_route_forced() {
-    const char* e = std::getenv("EDGEZOO_INT8_FLOAT_ROUTE");
-    return e && std::string(e) == "1";
-  }
+  static bool float_route_forced() { return env_equals("EDGEZOO_INT8_FLOAT_ROUTE", "1"); }
 
   // True when oneDNN's int8 kernels compute this convolution exactly on this CPU (see the top).
   static bool int8_is_exact(const Tensor& w_s8, DType x_type) {
