@@ -180,7 +180,8 @@ struct ConvCase {
   bool channel_mult = false;    // with float_acc: internal input 9, a multiplier per output channel
 };
 
-void check_fast_conv(const ConvCase& c, bool channels_last, std::mt19937& rng) {
+// float_route_forced: EDGEZOO_INT8_FLOAT_ROUTE=1 is set, so the exact float route must be taken.
+void check_fast_conv(const ConvCase& c, bool channels_last, bool float_route_forced, std::mt19937& rng) {
   const int64_t M = c.w[0];
   Attributes a;
   a.set("group", Attribute::of_int(c.group));
@@ -244,7 +245,7 @@ void check_fast_conv(const ConvCase& c, bool channels_last, std::mt19937& rng) {
   ASSERT_TRUE(fast.ok()) << fast.status().to_string();
   // int8 kernels, or (without VNNI, when they could overflow) the exact float32 route.
   EXPECT_TRUE(impl == "dnnl" || impl == "dnnl-f32") << impl;
-  if (std::getenv("EDGEZOO_INT8_FLOAT_ROUTE")) EXPECT_EQ(impl, "dnnl-f32");
+  if (float_route_forced) EXPECT_EQ(impl, "dnnl-f32");
   Tensor f = *fast;
   if (channels_last) {
     f = Tensor::zeros(fast->dtype(), ref->shape());
@@ -298,7 +299,7 @@ TEST(QLinearConvFast, MatchesReferenceOnAwkwardShapes) {
     for (size_t i = 0; i < cases.size(); ++i)
       for (bool nhwc : {false, true}) {
         SCOPED_TRACE("case " + std::to_string(i) + (nhwc ? " nhwc" : " nchw") + (forced ? " float route" : ""));
-        check_fast_conv(cases[i], nhwc, rng);
+        check_fast_conv(cases[i], nhwc, forced, rng);
       }
     if (forced) unsetenv("EDGEZOO_INT8_FLOAT_ROUTE");
   }
