@@ -291,6 +291,13 @@ TEST(QLinearConvFast, MatchesReferenceOnAwkwardShapes) {
       {{1, 8, 9, 7}, {16, 8, 1, 1}, 1, {0, 0, 0, 0}, {1, 1}, {1, 1}, U, S, U, true, true, 0, 0, 3, "Silu", true, true},
       {{2, 6, 9, 11}, {12, 6, 3, 3}, 1, {1, 1, 1, 1}, {1, 1}, {1, 1}, U, S, U, true, false, 5, 0, 128, "", true, true},
       {{1, 8, 9, 7}, {8, 1, 3, 3}, 8, {1, 1, 1, 1}, {2, 2}, {1, 1}, S, S, S, true, true, 0, 0, -20, "HardSigmoid", true, true},
+      // no padding with an x zero point: folded into the bias (with and without one, grouped, a
+      // 3x3 "valid" window, and wide enough for oneDNN's AMX kernels where the CPU has them)
+      {{1, 16, 9, 7}, {24, 16, 1, 1}, 1, {0, 0, 0, 0}, {1, 1}, {1, 1}, U, S, U, true, true, 128, 0, 10, "Silu"},
+      {{1, 16, 9, 7}, {24, 16, 1, 1}, 1, {0, 0, 0, 0}, {1, 1}, {1, 1}, U, S, U, true, false, 201, 0, 3},
+      {{1, 12, 8, 8}, {12, 4, 1, 1}, 3, {0, 0, 0, 0}, {2, 2}, {1, 1}, U, S, U, true, true, 77, 0, 120, "Silu", true, true},
+      {{1, 8, 11, 9}, {16, 8, 3, 3}, 1, {0, 0, 0, 0}, {1, 1}, {1, 1}, U, S, U, true, true, 255, 0, 0},
+      {{1, 256, 6, 5}, {64, 256, 1, 1}, 1, {0, 0, 0, 0}, {1, 1}, {1, 1}, U, S, U, true, true, 128, 0, 7, "Silu"},
   };
   // Each case on the CPU's own route, then forced onto the exact float route (which VNNI CPUs
   // would otherwise never take).
