@@ -183,6 +183,26 @@ TEST(FastVsReference, TransposeEveryPermutation) {
   } while (std::next_permutation(perm.begin(), perm.end()));
 }
 
+TEST(FastVsReference, TransposeOfIntegerTensors) {
+  // uint8/int8 (int8 models' NCHW -> NHWC input) and int32, bit for bit.
+  std::mt19937 rng(23);
+  for (DType t : {DType::kUInt8, DType::kInt8, DType::kInt32})
+    for (const std::vector<int64_t>& perm : {std::vector<int64_t>{0, 2, 3, 1}, {0, 3, 1, 2}, {3, 1, 0, 2}}) {
+      KernelConfig cfg;
+      cfg.op_type = "Transpose";
+      cfg.num_inputs = 1;
+      cfg.attrs.set("perm", ints(perm));
+      Tensor x = Tensor::zeros(t, {1, 12, 19, 21});
+      std::uniform_int_distribution<int> u(0, 255);
+      for (int64_t i = 0; i < static_cast<int64_t>(x.nbytes()); ++i) static_cast<uint8_t*>(x.raw())[i] = static_cast<uint8_t>(u(rng));
+      auto ref = run_op(cfg, KernelChoice::kReference, {x}, {false});
+      auto fast = run_op(cfg, KernelChoice::kFast, {x}, {false});
+      ASSERT_TRUE(ref.ok() && fast.ok());
+      ASSERT_EQ(ref->shape(), fast->shape());
+      EXPECT_EQ(std::memcmp(ref->raw(), fast->raw(), ref->nbytes()), 0) << dtype_name(t);
+    }
+}
+
 TEST(FastVsReference, Pooling) {
   std::mt19937 rng(3);
   struct PoolCase {

