@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs an ONNX model with ONNX Runtime (the reference engine; never a dependency of edgezoo).
 // Usage: node ort_run.js MODEL --input NAME=file.npy ... --output-dir DIR [--threads N] [--bench RUNS]
+//        [--opt-level disabled|basic|extended|all]   (graph optimizations, default all)
 //        node ort_run.js MODEL --batch-dir IN --output-dir DIR   (one-input models: every IN/*.npy,
 //        outputs to DIR/<stem>/<output name>.npy, one session for all)
 // Writes DIR/<output name>.npy (names made file-safe as edgezoo does). With --bench RUNS it also
@@ -19,18 +20,19 @@ async function main() {
   const args = process.argv.slice(2);
   const model = args[0];
   const inputs = {};
-  let outDir = null, threads = 1, bench = 0, batchDir = null;
+  let outDir = null, threads = 1, bench = 0, batchDir = null, optLevel = 'all';
   for (let i = 1; i < args.length; i++) {
     if (args[i] === '--input') { const [n, f] = args[++i].split(/=(.*)/s); inputs[n] = f; }
     else if (args[i] === '--output-dir') outDir = args[++i];
     else if (args[i] === '--threads') threads = Number(args[++i]);
     else if (args[i] === '--bench') bench = Number(args[++i]);
     else if (args[i] === '--batch-dir') batchDir = args[++i];
+    else if (args[i] === '--opt-level') optLevel = args[++i];
     else throw new Error(`unknown argument ${args[i]}`);
   }
   const ort = loadOrt();
   const session = await ort.InferenceSession.create(model, {
-    intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: optLevel,
   });
   const writeOutputs = (result, dir) => {
     fs.mkdirSync(dir, { recursive: true });
