@@ -4,7 +4,8 @@
 // oneDNN has convolution kernels that read and write NHWC directly on AVX2 (jit, jit_1x1, jit_dw)
 // and AVX-512 (brgconv), and edgezoo's Winograd kernel works on NHWC; with NCHW tensors every conv
 // reorders its input and output, which cost as much as the convolutions themselves in YOLOX-nano. This pass decides a layout per value, in topological order:
-//   - Conv / FusedConv / pooling on a 4-D float input, QLinearConv on a 4-D int8 one, run NHWC
+//   - Conv / FusedConv / pooling / SpaceToDepthBlocks on a 4-D float input, QLinearConv on a 4-D
+//     int8 one, run NHWC
 //     (attribute channels_last=1);
 //   - layout-agnostic operators (elementwise, Concat, Split, Slice, Resize) follow their inputs
 //     (and per-tensor Quantize/DequantizeLinear)
@@ -36,8 +37,9 @@ int64_t nhwc_axis(int64_t a) {
 }
 
 const std::set<std::string>& spatial_ops() {
-  static const std::set<std::string> s = {"Conv",        "FusedConv",         "ConvTranspose", "MaxPool",
-                                          "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "QLinearConv"};
+  static const std::set<std::string> s = {"Conv",          "FusedConv",     "ConvTranspose",     "MaxPool",
+                                          "AveragePool",   "GlobalAveragePool", "GlobalMaxPool", "QLinearConv",
+                                          "SpaceToDepthBlocks"};
   return s;
 }
 

@@ -13,6 +13,8 @@ Status fold_conv_affine(Graph& graph);
 // DequantizeLinear -> Conv/MatMul [-> Relu/Clip] -> QuantizeLinear -> QLinearConv/QLinearMatMul
 // (int8 weights kept); DequantizeLinear of constants left over -> float constants.
 Status fuse_qdq(Graph& graph);
+// Concat of strided Slices of one tensor (the Focus stem) -> SpaceToDepthBlocks.
+Status fuse_space_to_depth(Graph& graph);
 // x * Clip(x + 3, 0, 6) / 6 -> HardSwish(x).
 Status fuse_hardswish(Graph& graph);
 // FusedConv with an activation + scalar Mul/Add -> the FusedConv's output_scale/output_shift.
@@ -29,5 +31,8 @@ Status convert_to_channels_last(Graph& graph);
 // Transpose(Concat(Reshape(Transpose(nhwc -> nchw)) ...)) flattening detection-head maps into
 // [N, rows, C] -> Concat of the NHWC maps reshaped to rows (runs after convert_to_channels_last).
 Status fold_flatten_transposes(Graph& graph);
+// Transpose(NCHW -> NHWC) -> SpaceToDepthBlocks(channels_last) -> the gather reading NCHW itself
+// (nchw_input=1; runs after convert_to_channels_last).
+Status fold_space_to_depth_transpose(Graph& graph);
 
 }  // namespace ez

@@ -8,6 +8,8 @@ namespace ez {
 // rely on value shapes and constants.
 Status optimize_graph(Graph& graph, const PassOptions& options) {
   EZ_RETURN_IF_ERROR(remove_identity_nodes(graph));
+  // Before the QDQ fusion, so that an int8 model's Focus stem is quantized once, after the gather.
+  EZ_RETURN_IF_ERROR(fuse_space_to_depth(graph));
   // QDQ patterns first, while the int8 weights are still behind their DequantizeLinear nodes.
   if (options.fuse_qdq) EZ_RETURN_IF_ERROR(fuse_qdq(graph));
   EZ_RETURN_IF_ERROR(fold_conv_affine(graph));
@@ -22,6 +24,7 @@ Status optimize_graph(Graph& graph, const PassOptions& options) {
   if (options.channels_last) {
     EZ_RETURN_IF_ERROR(convert_to_channels_last(graph));
     EZ_RETURN_IF_ERROR(fold_flatten_transposes(graph));
+    EZ_RETURN_IF_ERROR(fold_space_to_depth_transpose(graph));
   }
   graph.remove_dead_nodes();
   return Status::OK();

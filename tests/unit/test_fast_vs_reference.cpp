@@ -7,6 +7,8 @@
 #include <cstring>
 #include <random>
 
+#include "ops/channels_last.h"
+#include "ops/op_util.h"
 #include "ops/registry.h"
 
 namespace ez::ops {
@@ -200,6 +202,58 @@ TEST(FastVsReference, TransposeOfIntegerTensors) {
       ASSERT_TRUE(ref.ok() && fast.ok());
       ASSERT_EQ(ref->shape(), fast->shape());
       EXPECT_EQ(std::memcmp(ref->raw(), fast->raw(), ref->nbytes()), 0) << dtype_name(t);
+    }
+}
+
+// SpaceToDepthBlocks (the fused Focus stem): the fast kernel in its three layouts (NCHW; NHWC in
+// and out; NCHW in, NHWC out) against the reference, bit for bit, for float and uint8, blocksize
+// 2 in YOLOX's order and blocksize 3 with a subset of the blocks.
+TEST(FastVsReference, SpaceToDepthBlocksEveryLayout) {
+  std::mt19937 rng(29);
+  struct Case {
+    int64_t b;
+    std::vector<int64_t> blocks;
+    Shape x;
+  } cases[] = {{2, {0, 0, 1, 0, 0, 1, 1, 1}, {2, 3, 8, 10}}, {3, {2, 1, 0, 0, 1, 2}, {1, 5, 9, 6}}};
+  for (const Case& c : cases)
+    for (DType t : {DType::kFloat32, DType::kUInt8}) {
+      Tensor x = Tensor::zeros(t, c.x);
+      std::uniform_int_distribution<int> u(0, 255);
+      for (size_t i = 0; i < x.nbytes(); ++i) static_cast<uint8_t*>(x.raw())[i] = static_cast<uint8_t>(u(rng));
+      auto run = [&](KernelChoice choice, int layout, const Tensor& in) -> Tensor {  // 0 NCHW, 1 NHWC, 2 NCHW -> NHWC
+        KernelConfig cfg;
+        cfg.op_type = "SpaceToDepthBlocks";
+        cfg.num_inputs = 1;
+        cfg.attrs.set("blocksize", Attribute::of_int(c.b));
+        cfg.attrs.set("blocks", ints(c.blocks));
+        if (layout > 0) cfg.attrs.set(kChannelsLastAttr, Attribute::of_int(1));
+        if (layout == 2) cfg.attrs.set("nchw_input", Attribute::of_int(1));
+        auto k = create_kernel(cfg, choice);
+        EXPECT_TRUE(k.ok()) << k.status().to_string();
+        if (!k.ok()) return Tensor();
+        if (choice == KernelChoice::kFast) EXPECT_STREQ((*k)->impl_name(), "direct");
+        std::vector<KernelInput> kin(1);
+        kin[0].desc = in.desc();
+        std::vector<TensorDesc> d(1);
+        EXPECT_TRUE((*k)->infer(kin, &d).ok());
+        EXPECT_TRUE((*k)->prepare(kin).ok());
+        std::vector<Tensor> out = {Tensor::zeros(d[0].dtype, d[0].shape)};
+        ThreadPool pool(2);
+        EXPECT_TRUE((*k)->run({&in}, out, RunContext{&pool}).ok());
+        return out[0];
+      };
+      const Tensor ref = run(KernelChoice::kReference, 0, x);
+      ASSERT_EQ(ref.shape(), Shape({c.x[0], c.x[1] * static_cast<int64_t>(c.blocks.size() / 2), c.x[2] / c.b, c.x[3] / c.b}));
+      Tensor ref_nhwc = Tensor::zeros(t, nchw_to_nhwc(ref.shape()));
+      ASSERT_TRUE(transpose_tensor(ref, ref_nhwc, {0, 2, 3, 1}, nullptr).ok());
+      Tensor x_nhwc = Tensor::zeros(t, nchw_to_nhwc(x.shape()));
+      ASSERT_TRUE(transpose_tensor(x, x_nhwc, {0, 2, 3, 1}, nullptr).ok());
+      const Tensor fast[3] = {run(KernelChoice::kFast, 0, x), run(KernelChoice::kFast, 1, x_nhwc), run(KernelChoice::kFast, 2, x)};
+      for (int layout = 0; layout < 3; ++layout) {
+        const Tensor& want = layout == 0 ? ref : ref_nhwc;
+        ASSERT_EQ(fast[layout].shape(), want.shape()) << "layout " << layout;
+        EXPECT_EQ(std::memcmp(fast[layout].raw(), want.raw(), want.nbytes()), 0) << "layout " << layout << " " << dtype_name(t);
+      }
     }
 }
 

@@ -128,5 +128,89 @@ TEST(Passes, GraphOutputReadByShapeGetsItsOwnBuffer) {
   }
 }
 
+// The Focus stem: Concat of strided Slices of the input becomes one SpaceToDepthBlocks node, as
+// YOLOX writes it (two chained Slices per block, blocks in column-major order) and as one Slice
+// over H and W per block; with a convolution after it (NHWC, the gather reading the NCHW input)
+// and as a graph output (NCHW). Not fused (the pass only takes what it can prove): a Slice that
+// names the channel axis too, an end short of the edge, a Concat with an unrelated input.
+Graph focus_graph(bool chained, bool with_conv, int variant = 0) {
+  std::mt19937 r(5);
+  test::GraphBuilder b;
+  const ValueId x = b.input("x", {1, 3, 8, 12});
+  const int64_t kEnd = INT64_MAX;
+  auto slice = [&](ValueId in, std::vector<int64_t> starts, std::vector<int64_t> axes, std::vector<int64_t> steps,
+                   std::vector<int64_t> ends, const std::string& name) {
+    return b.node("Slice", {in, b.constant(name + "_s", test::int64_tensor(starts)), b.constant(name + "_e", test::int64_tensor(ends)),
+                            b.constant(name + "_a", test::int64_tensor(axes)), b.constant(name + "_t", test::int64_tensor(steps))},
+                  name);
+  };
+  std::vector<ValueId> parts;
+  const int64_t offsets[4][2] = {{0, 0}, {1, 0}, {0, 1}, {1, 1}};
+  for (int k = 0; k < 4; ++k) {
+    const std::string n = "p" + std::to_string(k);
+    const int64_t end_h = variant == 2 && k == 0 ? 7 : kEnd;  // the same rows, but not "to the end"
+    if (chained) {
+      const ValueId rows = slice(x, {offsets[k][0]}, {2}, {2}, {end_h}, n + "h");
+      parts.push_back(slice(rows, {offsets[k][1]}, {3}, {2}, {kEnd}, n + "w"));
+    } else if (variant == 1 && k == 0) {  // also "slices" the channels (all of them)
+      parts.push_back(slice(x, {0, 0, 0}, {1, 2, 3}, {1, 2, 2}, {3, kEnd, kEnd}, n));
+    } else {
+      parts.push_back(slice(x, {offsets[k][0], offsets[k][1]}, {2, 3}, {2, 2}, {end_h, kEnd}, n));
+    }
+  }
+  if (variant == 3) parts.push_back(b.input("other", {1, 3, 4, 6}));
+  Attributes axis;
+  axis.set("axis", Attribute::of_int(1));
+  ValueId y = b.node("Concat", parts, "focus", axis);
+  if (with_conv) y = b.node("Conv", {y, b.constant("w", random_tensor({8, variant == 3 ? 15 : 12, 3, 3}, r)), b.constant("b", random_tensor({8}, r))}, "conv",
+                            attrs_ints("pads", {1, 1, 1, 1}));
+  b.g.outputs() = {y};
+  return std::move(b.g);
+}
+
+TEST(Passes, FocusSlicesAndConcatBecomeOneGather) {
+  std::mt19937 rng(9);
+  const Tensor x = random_tensor({1, 3, 8, 12}, rng);
+  for (bool chained : {true, false})
+    for (bool with_conv : {true, false}) {
+      SCOPED_TRACE(std::string(chained ? "chained slices" : "one slice per block") + (with_conv ? ", conv after" : ", graph output"));
+      auto optimized = Session::from_graph(focus_graph(chained, with_conv));
+      auto plain = Session::from_graph(focus_graph(chained, with_conv), test::reference_options());
+      ASSERT_TRUE(optimized.ok() && plain.ok()) << optimized.status().to_string();
+      auto ops = op_counts((*optimized)->graph());
+      EXPECT_EQ(ops["SpaceToDepthBlocks"], 1);
+      EXPECT_EQ(ops["Slice"], 0);
+      EXPECT_EQ(ops["Concat"], 0);
+      if (with_conv) {  // the gather reads NCHW x and writes the conv's NHWC input (the one Transpose left is the output's)
+        const Graph& g = (*optimized)->graph();
+        for (const Node& n : g.nodes())
+          if (n.op_type == "Transpose") EXPECT_NE(g.value(n.inputs[0]).name, "x") << "x is transposed before the gather";
+      }
+      // Pure data movement: equal bit for bit without the conv.
+      test::expect_same_outputs(**optimized, **plain, {x}, with_conv ? 1e-5 : 0.0);
+      // The reference kernels run the fused node too (NCHW).
+      SessionOptions ref;
+      ref.kernels = ops::KernelChoice::kReference;
+      auto fused_ref = Session::from_graph(focus_graph(chained, with_conv), ref);
+      ASSERT_TRUE(fused_ref.ok()) << fused_ref.status().to_string();
+      EXPECT_EQ(op_counts((*fused_ref)->graph())["SpaceToDepthBlocks"], 1);
+      test::expect_same_outputs(**fused_ref, **plain, {x}, with_conv ? 1e-5 : 0.0);
+    }
+}
+
+TEST(Passes, SlicesThatAreNotABlockGatherStayAsTheyAre) {
+  std::mt19937 rng(10);
+  for (int variant : {1, 2, 3}) {
+    SCOPED_TRACE("variant " + std::to_string(variant));
+    auto optimized = Session::from_graph(focus_graph(false, true, variant));
+    auto plain = Session::from_graph(focus_graph(false, true, variant), test::reference_options());
+    ASSERT_TRUE(optimized.ok() && plain.ok()) << optimized.status().to_string();
+    EXPECT_EQ(op_counts((*optimized)->graph())["SpaceToDepthBlocks"], 0);
+    std::vector<Tensor> in = {random_tensor({1, 3, 8, 12}, rng)};
+    if (variant == 3) in.push_back(random_tensor({1, 3, 4, 6}, rng));
+    test::expect_same_outputs(**optimized, **plain, in, 1e-5);
+  }
+}
+
 }  // namespace
 }  // namespace ez

@@ -1,0 +1,168 @@
+// SpaceToDepthBlocks (edgezoo-internal, made by passes/fuse_space_to_depth.cpp): the "Focus" stem
+// of YOLOv5 (v1-v5) and YOLOX, Concat([x[..., by::b, bx::b] for (by, bx) in blocks], axis=1),
+// as one gather instead of up to 2K strided Slices and a Concat.
+//   input  [N, C, H, W], H and W multiples of `blocksize` b
+//   attrs  blocksize b; blocks = [by_0, bx_0, by_1, bx_1, ...]: the K offsets picked, in output order
+//   output [N, K*C, H/b, W/b], channel k*C + c = x[n, c, h*b + by_k, w*b + bx_k]
+// ONNX's SpaceToDepth is the case K = b*b with blocks in row-major order; exporters write Focus
+// with another order (YOLOX: (0,0), (1,0), (0,1), (1,1)), hence the explicit list.
+// The reference kernel works on NCHW. The fast one also writes the NHWC output the stem
+// convolution reads (from NHWC or straight from the NCHW input), with no Transpose after it.
+#include <cstring>
+#include <vector>
+
+#include "ops/channels_last.h"
+#include "ops/op_util.h"
+
+namespace ez::ops {
+namespace {
+
+struct BlockGeometry {
+  int64_t b = 0;
+  std::vector<int64_t> by, bx;  // the K offsets
+};
+
+Result<BlockGeometry> read_blocks(const Attributes& a) {
+  BlockGeometry g;
+  g.b = a.get_int("blocksize", 0);
+  const std::vector<int64_t> blocks = a.get_ints("blocks");
+  if (g.b <= 0 || blocks.empty() || blocks.size() % 2 != 0)
+    return invalid_model("SpaceToDepthBlocks needs blocksize > 0 and blocks as (row, column) offset pairs");
+  for (size_t i = 0; i < blocks.size(); i += 2) {
+    if (blocks[i] < 0 || blocks[i] >= g.b || blocks[i + 1] < 0 || blocks[i + 1] >= g.b)
+      return invalid_model("SpaceToDepthBlocks: block offset outside [0, blocksize)");
+    g.by.push_back(blocks[i]);
+    g.bx.push_back(blocks[i + 1]);
+  }
+  return g;
+}
+
+// Shapes in NCHW terms; `nhwc` converts both sides.
+Status infer_blocks(const BlockGeometry& g, const std::vector<KernelInput>& in, std::vector<TensorDesc>* out, bool nhwc) {
+  EZ_RETURN_IF_ERROR(expect_input_count(in, 1, 1, "SpaceToDepthBlocks"));
+  const Shape s = nhwc ? nhwc_to_nchw(in[0].desc.shape) : in[0].desc.shape;
+  if (s.size() != 4) return invalid_model("SpaceToDepthBlocks needs a 4-D input, got " + in[0].desc.to_string());
+  if (s[2] % g.b || s[3] % g.b) return invalid_model("SpaceToDepthBlocks: H and W must be multiples of the blocksize");
+  const Shape o = {s[0], s[1] * static_cast<int64_t>(g.by.size()), s[2] / g.b, s[3] / g.b};
+  (*out)[0] = {in[0].desc.dtype, nhwc ? nchw_to_nhwc(o) : o};
+  return Status::OK();
+}
+
+class SpaceToDepthBlocksKernel final : public Kernel {
+ public:
+  explicit SpaceToDepthBlocksKernel(BlockGeometry g) : g_(std::move(g)) {}
+
+  Status infer(const std::vector<KernelInput>& in, std::vector<TensorDesc>* out) override {
+    return infer_blocks(g_, in, out, false);
+  }
+
+  Status run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext&) override {
+    const Shape& s = in[0]->shape();
+    const int64_t N = s[0], C = s[1], H = s[2], W = s[3], K = static_cast<int64_t>(g_.by.size());
+    const int64_t OH = H / g_.b, OW = W / g_.b;
+    const size_t es = dtype_size(in[0]->dtype());
+    const char* x = static_cast<const char*>(in[0]->raw());
+    char* y = static_cast<char*>(out[0].raw());
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t k = 0; k < K; ++k)
+        for (int64_t c = 0; c < C; ++c)
+          for (int64_t h = 0; h < OH; ++h)
+            for (int64_t w = 0; w < OW; ++w) {
+              const int64_t yi = (((n * K + k) * C + c) * OH + h) * OW + w;
+              const int64_t xi = ((n * C + c) * H + h * g_.b + g_.by[k]) * W + w * g_.b + g_.bx[k];
+              std::memcpy(y + yi * es, x + xi * es, es);
+            }
+    return Status::OK();
+  }
+
+ private:
+  BlockGeometry g_;
+};
+
+// Rows of the output in parallel, typed copies (no memcpy per element). Three layouts: NCHW in
+// and out; the layout pass's channels_last=1, NHWC in and out; and, with nchw_input=1 as well
+// (set when the pass's Transpose of the input is folded in, see fold_space_to_depth_transpose),
+// NCHW in and NHWC out -- the gather doubles as the transpose.
+class FastSpaceToDepthBlocksKernel final : public Kernel {
+ public:
+  FastSpaceToDepthBlocksKernel(BlockGeometry g, bool nhwc_out, bool nchw_in)
+      : g_(std::move(g)), nhwc_in_(nhwc_out && !nchw_in), nhwc_out_(nhwc_out) {}
+
+  const char* impl_name() const override { return "direct"; }
+  Status infer(const std::vector<KernelInput>& in, std::vector<TensorDesc>* out) override {
+    if (nhwc_in_ == nhwc_out_) return infer_blocks(g_, in, out, nhwc_in_);
+    EZ_RETURN_IF_ERROR(infer_blocks(g_, in, out, false));
+    (*out)[0].shape = nchw_to_nhwc((*out)[0].shape);
+    return Status::OK();
+  }
+
+  Status run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext& ctx) override {
+    switch (dtype_size(in[0]->dtype())) {
+      case 1: return run_typed<uint8_t>(*in[0], out[0], ctx);
+      case 2: return run_typed<uint16_t>(*in[0], out[0], ctx);
+      case 4: return run_typed<uint32_t>(*in[0], out[0], ctx);
+      case 8: return run_typed<uint64_t>(*in[0], out[0], ctx);
+      default: return unsupported("SpaceToDepthBlocks of " + std::string(dtype_name(in[0]->dtype())));
+    }
+  }
+
+ private:
+  template <typename T>
+  Status run_typed(const Tensor& xt, Tensor& yt, const RunContext& ctx) {
+    const Shape s = nhwc_in_ ? nhwc_to_nchw(xt.shape()) : xt.shape();
+    const int64_t N = s[0], C = s[1], H = s[2], W = s[3], K = static_cast<int64_t>(g_.by.size()), b = g_.b;
+    const int64_t OH = H / b, OW = W / b;
+    const T* x = static_cast<const T*>(xt.raw());
+    T* y = static_cast<T*>(yt.raw());
+    auto rows = [&](int64_t r0, int64_t r1) {  // r = n * OH + h
+      std::vector<const T*> src(static_cast<size_t>(K * C));
+      for (int64_t r = r0; r < r1; ++r) {
+        const int64_t n = r / OH, h = r % OH;
+        if (!nhwc_in_ && nhwc_out_) {  // K*C input rows interleaved into one output row
+          for (int64_t k = 0; k < K; ++k)
+            for (int64_t c = 0; c < C; ++c) src[k * C + c] = x + ((n * C + c) * H + h * b + g_.by[k]) * W + g_.bx[k];
+          T* yr = y + (n * OH + h) * OW * K * C;
+          for (int64_t w = 0; w < OW; ++w)
+            for (int64_t j = 0; j < K * C; ++j) *yr++ = src[j][w * b];
+          continue;
+        }
+        for (int64_t k = 0; k < K; ++k) {
+          const int64_t ih = h * b + g_.by[k], bx = g_.bx[k];
+          if (nhwc_in_) {  // C contiguous values per pixel, to C contiguous values
+            const T* xr = x + ((n * H + ih) * W + bx) * C;
+            T* yr = y + (n * OH + h) * OW * K * C + k * C;
+            for (int64_t w = 0; w < OW; ++w)
+              for (int64_t c = 0; c < C; ++c) yr[w * K * C + c] = xr[w * b * C + c];
+          } else {
+            for (int64_t c = 0; c < C; ++c) {
+              const T* xr = x + ((n * C + c) * H + ih) * W + bx;
+              T* yr = y + (((n * K + k) * C + c) * OH + h) * OW;
+              for (int64_t w = 0; w < OW; ++w) yr[w] = xr[w * b];
+            }
+          }
+        }
+      }
+    };
+    if (ctx.pool) ctx.pool->parallel_for(N * OH, 8, rows);
+    else rows(0, N * OH);
+    return Status::OK();
+  }
+
+  BlockGeometry g_;
+  bool nhwc_in_, nhwc_out_;
+};
+
+}  // namespace
+
+Result<KernelPtr> create_SpaceToDepthBlocks(const KernelConfig& c) {
+  if (c.attrs.get_int("nchw_input", 0) != 0) return unsupported("SpaceToDepthBlocks with nchw_input: fast kernel only");
+  EZ_ASSIGN_OR_RETURN(BlockGeometry g, read_blocks(c.attrs));
+  return KernelPtr(new SpaceToDepthBlocksKernel(std::move(g)));
+}
+
+Result<KernelPtr> create_SpaceToDepthBlocks_fast(const KernelConfig& c) {
+  EZ_ASSIGN_OR_RETURN(BlockGeometry g, read_blocks(c.attrs));
+  return KernelPtr(new FastSpaceToDepthBlocksKernel(std::move(g), wants_channels_last(c.attrs), c.attrs.get_int("nchw_input", 0) != 0));
+}
+
+}  // namespace ez::ops
