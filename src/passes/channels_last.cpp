@@ -4,11 +4,11 @@
 // oneDNN has convolution kernels that read and write NHWC directly on AVX2 (jit, jit_1x1, jit_dw)
 // and AVX-512 (brgconv), and edgezoo's Winograd kernel works on NHWC; with NCHW tensors every conv
 // reorders its input and output, which cost as much as the convolutions themselves in YOLOX-nano. This pass decides a layout per value, in topological order:
-//   - Conv / FusedConv / pooling / SpaceToDepthBlocks on a 4-D float input, QLinearConv on a 4-D
-//     int8 one, run NHWC
+//   - Conv / FusedConv / pooling / SpaceToDepthBlocks on a 4-D float input, QLinearConv and
+//     ConvInteger on a 4-D int8 one, run NHWC
 //     (attribute channels_last=1);
 //   - layout-agnostic operators (elementwise, Concat, Split, Slice, Resize) follow their inputs
-//     (and per-tensor Quantize/DequantizeLinear)
+//     (and per-tensor Quantize/DequantizeLinear, DynamicQuantizeLinear)
 //     when at least one activation input is already NHWC and every other input can follow: a
 //     constant is permuted once here, attributes and axis inputs are remapped;
 //   - everything else (Reshape, Transpose, MatMul, Softmax, graph outputs...) reads NCHW.
@@ -39,7 +39,7 @@ int64_t nhwc_axis(int64_t a) {
 const std::set<std::string>& spatial_ops() {
   static const std::set<std::string> s = {"Conv",          "FusedConv",     "ConvTranspose",     "MaxPool",
                                           "AveragePool",   "GlobalAveragePool", "GlobalMaxPool", "QLinearConv",
-                                          "SpaceToDepthBlocks"};
+                                          "ConvInteger",   "SpaceToDepthBlocks"};
   return s;
 }
 
@@ -58,9 +58,9 @@ bool is_4d_float(const Value& v) {
   return v.desc.dtype == DType::kFloat32 && v.desc.shape.size() == 4 && shape_is_static(v.desc.shape);
 }
 
-// QLinearConv's activations are uint8 / int8.
+// QLinearConv's and ConvInteger's activations are uint8 / int8.
 bool is_4d_input_of(const std::string& op, const Value& v) {
-  if (op != "QLinearConv") return is_4d_float(v);
+  if (op != "QLinearConv" && op != "ConvInteger") return is_4d_float(v);
   return (v.desc.dtype == DType::kUInt8 || v.desc.dtype == DType::kInt8) && v.desc.shape.size() == 4 &&
          shape_is_static(v.desc.shape);
 }
@@ -107,6 +107,9 @@ class LayoutPass {
     for (ValueId in : node.inputs)
       if (in != kNoValue && nhwc_[in]) any_nhwc = true;
     if (!any_nhwc) return false;
+    // DynamicQuantizeLinear: y is elementwise, its scale and zero point (scalars) come from the
+    // range of all values, whatever their order.
+    if (node.op_type == "DynamicQuantizeLinear") return g_.value(node.outputs[0]).desc.shape.size() == 4;
     for (ValueId out : node.outputs)
       if (g_.value(out).desc.shape.size() != 4) return false;
     if (elementwise_ops().count(node.op_type) || is_per_tensor_qdq(g_, node)) {

@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 
 #include "ops/channels_last.h"
@@ -164,6 +165,139 @@ TEST(QuantizeLinear, VectorLoopMatchesTheFormula) {
         ASSERT_EQ(y->at_int(static_cast<int64_t>(i)), static_cast<int64_t>(want)) << "x=" << x[i] << " zp=" << zp;
       }
     }
+}
+
+// A kernel prepared once with `constant` inputs known, then run on each input set in turn (the
+// non-constant inputs may change between runs); every output of every run.
+std::vector<std::vector<Tensor>> run_sets(const KernelConfig& cfg, KernelChoice choice, const std::vector<std::vector<Tensor>>& sets,
+                                          const std::vector<bool>& constant, int outputs, std::string* impl = nullptr) {
+  auto k = create_kernel(cfg, choice);
+  EXPECT_TRUE(k.ok()) << k.status().to_string();
+  if (!k.ok()) return {};
+  const std::vector<Tensor>& first = sets[0];
+  std::vector<KernelInput> kin(first.size());
+  for (size_t i = 0; i < first.size(); ++i) {
+    kin[i].desc = first[i].desc();
+    if (constant[i]) kin[i].value = &first[i];
+  }
+  std::vector<TensorDesc> descs(outputs);
+  EXPECT_TRUE((*k)->infer(kin, &descs).ok());
+  EXPECT_TRUE((*k)->prepare(kin).ok());
+  if (impl) *impl = (*k)->impl_name();
+  ThreadPool pool(2);
+  std::vector<std::vector<Tensor>> results;
+  for (const std::vector<Tensor>& in : sets) {
+    std::vector<const Tensor*> ptrs;
+    for (const Tensor& t : in) ptrs.push_back(&t);
+    std::vector<Tensor> outs;
+    for (const TensorDesc& d : descs) outs.push_back(Tensor::zeros(d.dtype, d.shape));
+    EXPECT_TRUE((*k)->run(ptrs, outs, RunContext{&pool}).ok());
+    results.push_back(outs);
+  }
+  return results;
+}
+
+// DynamicQuantizeLinear (range and quantization split over the pool, laned min/max) against the
+// specification's formula, on tensors long enough to be split, each range shape: mixed signs,
+// positive only, negative only, all zeros, and values on rounding ties.
+TEST(DynamicQuantizeLinear, ThreadedLanedKernelMatchesTheFormula) {
+  std::mt19937 rng(31);
+  const int64_t n = 200003;  // several chunks, a ragged tail
+  for (int shape = 0; shape < 5; ++shape) {
+    std::vector<float> x(n);
+    std::uniform_real_distribution<float> u(-3.0f, 5.0f);
+    for (float& v : x) v = u(rng);
+    if (shape == 1) for (float& v : x) v = std::fabs(v);
+    if (shape == 2) for (float& v : x) v = -std::fabs(v);
+    if (shape == 3) std::fill(x.begin(), x.end(), 0.0f);
+    if (shape == 4) for (int64_t i = 0; i < n; ++i) x[i] = (static_cast<float>(i % 511) - 255.0f) * 0.5f;  // +-127.5: steps of 1, ties
+    auto r = run_sets(config("DynamicQuantizeLinear", 1), KernelChoice::kReference, {{f32(x)}}, {false}, 3);
+    ASSERT_EQ(r.size(), 1u);
+    float lo = 0, hi = 0;
+    for (float v : x) lo = std::min(lo, v), hi = std::max(hi, v);
+    const float scale = (hi - lo) / 255.0f;
+    const float zp = scale == 0 ? 0.0f : std::nearbyint(std::max(0.0f, std::min(255.0f, -lo / scale)));
+    EXPECT_EQ(r[0][1].data<float>()[0], scale) << "shape " << shape;
+    EXPECT_EQ(r[0][2].data<uint8_t>()[0], static_cast<uint8_t>(zp)) << "shape " << shape;
+    for (int64_t i = 0; i < n; ++i) {
+      const float want = scale == 0 ? zp : std::min(255.0f, std::max(0.0f, std::nearbyint(x[i] / scale) + zp));
+      ASSERT_EQ(r[0][0].data<uint8_t>()[i], static_cast<uint8_t>(want)) << "shape " << shape << " x=" << x[i];
+    }
+  }
+}
+
+// oneDNN's ConvInteger against the reference, bit for bit: padded windows (run-time zero-point
+// attribute) and unpadded ones (zero point folded into a bias), uint8 weights with zero point 128
+// and with any other (the window-sum correction), per-channel zero points, int8 activations, a
+// zero point that changes between runs (as DynamicQuantizeLinear's does), groups, and sums far
+// beyond 2^24 (K = 2304, x = 255, w = 127).
+TEST(ConvIntegerFast, MatchesReferenceAndFollowsTheRuntimeZeroPoint) {
+  std::mt19937 rng(37);
+  struct Case {
+    Shape x, w;
+    int64_t group;
+    std::vector<int64_t> pads;
+    DType xt, wt;
+    std::vector<int> w_zp;  // empty: none
+    bool saturated = false;  // x and w at their largest: huge sums
+  } cases[] = {
+      {{1, 8, 9, 7}, {16, 8, 3, 3}, 1, {1, 1, 1, 1}, DType::kUInt8, DType::kUInt8, {128}},
+      {{1, 8, 9, 7}, {16, 8, 1, 1}, 1, {0, 0, 0, 0}, DType::kUInt8, DType::kUInt8, {128}},
+      {{2, 6, 10, 6}, {12, 3, 3, 3}, 2, {0, 0, 0, 0}, DType::kUInt8, DType::kInt8, {}},
+      {{1, 4, 6, 6}, {5, 4, 3, 3}, 1, {1, 0, 2, 1}, DType::kInt8, DType::kInt8, {0, 1, -2, 3, 0}},
+      {{1, 256, 5, 5}, {8, 256, 3, 3}, 1, {0, 0, 0, 0}, DType::kUInt8, DType::kInt8, {}, true},
+      // uint8 weights with their own zero point (ONNX Runtime's dynamic quantization): packed as
+      // w - 128 plus the window-sum correction; padded and not, grouped, depthwise, per channel
+      {{1, 8, 9, 7}, {16, 8, 3, 3}, 1, {1, 1, 1, 1}, DType::kUInt8, DType::kUInt8, {101}},
+      {{2, 16, 6, 5}, {24, 16, 1, 1}, 1, {0, 0, 0, 0}, DType::kUInt8, DType::kUInt8, {37}},
+      {{1, 12, 8, 8}, {12, 4, 3, 3}, 3, {1, 1, 1, 1}, DType::kUInt8, DType::kUInt8, {200, 10, 128, 0, 77, 130, 129, 1, 255, 64, 90, 140}},
+      {{1, 16, 7, 9}, {16, 1, 3, 3}, 16, {0, 0, 0, 0}, DType::kUInt8, DType::kUInt8, {90}},
+      {{1, 6, 7, 7}, {8, 6, 3, 3}, 1, {2, 1, 0, 1}, DType::kInt8, DType::kUInt8, {3}},
+  };
+  for (size_t ci = 0; ci < std::size(cases); ++ci) {
+    const Case& c = cases[ci];
+    SCOPED_TRACE("case " + std::to_string(ci));
+    Attributes a;
+    a.set("group", Attribute::of_int(c.group));
+    a.set("pads", Attribute::of_ints(c.pads));
+    Tensor w = random_q(c.wt, c.w, rng);
+    Tensor x1 = random_q(c.xt, c.x, rng), x2 = random_q(c.xt, c.x, rng);
+    if (c.wt == DType::kInt8 && c.w_zp.size() > 1)  // w - w_zp must stay within int8 for the fast path
+      for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = static_cast<int8_t>(std::max(-120, std::min(120, int(w.data<int8_t>()[i]))));
+    if (c.saturated) {
+      for (int64_t i = 0; i < x1.numel(); ++i) x1.data<uint8_t>()[i] = x2.data<uint8_t>()[i] = 255;
+      for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = 127;
+    }
+    Tensor wzp;
+    if (!c.w_zp.empty()) {
+      wzp = Tensor::zeros(c.wt, {static_cast<int64_t>(c.w_zp.size())});
+      for (size_t i = 0; i < c.w_zp.size(); ++i) {
+        if (c.wt == DType::kUInt8) wzp.data<uint8_t>()[i] = static_cast<uint8_t>(c.w_zp[i]);
+        else wzp.data<int8_t>()[i] = static_cast<int8_t>(c.w_zp[i]);
+      }
+    } else {
+      wzp = c.wt == DType::kUInt8 ? u8({0}, {}) : s8({0}, {});
+    }
+    auto zp = [&](int v) { return c.xt == DType::kUInt8 ? u8({static_cast<uint8_t>(v)}, {}) : s8({static_cast<int8_t>(v)}, {}); };
+    const int z1 = c.saturated ? 0 : (c.xt == DType::kUInt8 ? 131 : -5), z2 = c.xt == DType::kUInt8 ? 7 : 12;
+    // Two runs with different data and zero points, then the first again.
+    const std::vector<std::vector<Tensor>> sets = {{x1, w, zp(z1), wzp}, {x2, w, zp(z2), wzp}, {x1, w, zp(z1), wzp}};
+    const std::vector<bool> constant = {false, true, false, true};
+    const KernelConfig cfg = config("ConvInteger", 4, a);
+    std::string impl;
+    auto fast = run_sets(cfg, KernelChoice::kFast, sets, constant, 1, &impl);
+    auto ref = run_sets(cfg, KernelChoice::kReference, sets, constant, 1);
+    EXPECT_EQ(impl, "dnnl");
+    ASSERT_EQ(fast.size(), 3u);
+    ASSERT_EQ(ref.size(), 3u);
+    for (size_t r = 0; r < 3; ++r) {
+      ASSERT_EQ(fast[r][0].shape(), ref[r][0].shape());
+      int64_t largest = 0;
+      for (int64_t i = 0; i < ref[r][0].numel(); ++i) largest = std::max<int64_t>(largest, std::abs(ref[r][0].data<int32_t>()[i]));
+      if (c.saturated) EXPECT_GT(largest, int64_t(1) << 24) << "the case must reach beyond float's exact integers";
+      EXPECT_EQ(std::memcmp(fast[r][0].raw(), ref[r][0].raw(), ref[r][0].nbytes()), 0) << "run " << r;
+    }
+  }
 }
 
 // ---- oneDNN int8 convolution against the reference ---------------------------------------------

@@ -249,5 +249,53 @@ TEST(ChannelsLast, FlattenedHeadRowsNeedNoTranspose) {
   test::expect_same_outputs(**optimized, **plain, {random_tensor({1, 4, 8, 8}, rng)}, 1e-5);
 }
 
+// ONNX Runtime's dynamic quantization: DynamicQuantizeLinear -> ConvInteger -> Cast -> Mul by the
+// scales, twice. ConvInteger runs NHWC and DynamicQuantizeLinear follows (its scalars are order
+// free), so nothing is transposed between the two blocks; the outputs equal the reference kernels
+// on the untouched graph (the int32 sums are exact, the rest the same float operations).
+Graph dynamic_quant_graph() {
+  std::mt19937 r(4);
+  test::GraphBuilder b;
+  ValueId v = b.input("x", {1, 8, 9, 10});
+  for (int k = 0; k < 2; ++k) {
+    const std::string s = std::to_string(k);
+    const ValueId q = b.value("q" + s), scale = b.value("scale" + s), zp = b.value("zp" + s);
+    b.node_multi("DynamicQuantizeLinear", {v}, {q, scale, zp});
+    Tensor w = Tensor::zeros(DType::kUInt8, {8, 8, 3, 3});
+    std::uniform_int_distribution<int> u(0, 255);
+    for (int64_t i = 0; i < w.numel(); ++i) w.data<uint8_t>()[i] = static_cast<uint8_t>(u(r));
+    Tensor wzp = Tensor::zeros(DType::kUInt8, {});
+    wzp.data<uint8_t>()[0] = 117;
+    Attributes a;
+    a.set("pads", Attribute::of_ints({1, 1, 1, 1}));
+    const ValueId acc = b.node("ConvInteger", {q, b.constant("w" + s, w), zp, b.constant("wzp" + s, wzp)}, "acc" + s, a);
+    Attributes to;
+    to.set("to", Attribute::of_int(1));  // FLOAT
+    const ValueId f = b.node("Cast", {acc}, "f" + s, to);
+    const ValueId ws = b.node("Mul", {scale, b.constant("wscale" + s, test::float_tensor({0.02f}, {}))}, "ws" + s);
+    v = b.node("Mul", {f, ws}, "y" + s);
+  }
+  b.g.outputs() = {v};
+  return std::move(b.g);
+}
+
+TEST(ChannelsLast, DynamicQuantizationBlocksStayNhwc) {
+  auto optimized = Session::from_graph(dynamic_quant_graph());
+  ASSERT_TRUE(optimized.ok()) << optimized.status().to_string();
+  int nhwc = 0, transposes = 0;
+  for (const Node& n : (*optimized)->graph().nodes()) {
+    nhwc += n.op_type == "ConvInteger" && ops::wants_channels_last(n.attrs);
+    transposes += n.op_type == "Transpose";
+  }
+#ifdef EDGEZOO_DNNL
+  EXPECT_EQ(nhwc, 2);
+  EXPECT_EQ(transposes, 2);  // the input in, the output out
+#endif
+  auto plain = Session::from_graph(dynamic_quant_graph(), test::reference_options());
+  ASSERT_TRUE(plain.ok()) << plain.status().to_string();
+  std::mt19937 rng(12);
+  test::expect_same_outputs(**optimized, **plain, {random_tensor({1, 8, 9, 10}, rng, -2, 3)}, 1e-6);
+}
+
 }  // namespace
 }  // namespace ez

@@ -51,6 +51,30 @@ dnnl::memory::dims grouped_weight_dims(const Shape& w, int64_t group) {
   return d;
 }
 
+bool int8_products_exact(const Tensor& w_s8, DType x_type) {
+  const int isa = static_cast<int>(dnnl::get_effective_cpu_isa());
+  auto has = [isa](dnnl::cpu_isa f) { return (isa & static_cast<int>(f)) == static_cast<int>(f); };
+  if (has(dnnl::cpu_isa::avx512_core_vnni) || has(dnnl::cpu_isa::avx2_vnni)) return true;
+  if (x_type != DType::kUInt8) return false;
+  const int64_t M = w_s8.dim(0), K = w_s8.numel() / M;
+  for (int64_t m = 0; m < M; ++m) {  // the two largest |w| of a channel may meet in one pair
+    int first = 0, second = 0;
+    for (int64_t k = 0; k < K; ++k) {
+      const int a = std::abs(static_cast<int>(w_s8.data<int8_t>()[m * K + k]));
+      if (a > first) second = first, first = a;
+      else if (a > second) second = a;
+    }
+    if (255 * (first + second) > 32767) return false;
+  }
+  return true;
+}
+
+void skip_amx_for_short_reductions(dnnl::convolution_forward::primitive_desc& pd, int64_t reduction) {
+  if (reduction >= kAmxMinReduction) return;
+  while (std::strstr(pd.impl_info_str(), "amx") && pd.next_impl()) {
+  }
+}
+
 bool env_equals(const char* var, const char* value) {
   const char* e = std::getenv(var);
   return e && std::strcmp(e, value) == 0;

@@ -25,6 +25,21 @@ bool env_equals(const char* var, const char* value);
 // be handed to it.
 bool has_repeated_eltwise(const dnnl::post_ops& ops);
 
+// True when oneDNN's int8 convolutions compute u8/s8 x s8 products exactly on this CPU for these
+// weights ([M, ...] int8, per output channel m). With VNNI always. Without it oneDNN multiplies
+// with vpmaddubsw, which adds two u8 x s8 products into a saturating int16: exact only when the
+// two largest |w| of every channel stay within 32767 / 255 together, and only for u8 activations
+// (for s8 ones oneDNN halves the weights when it packs them).
+bool int8_products_exact(const Tensor& w_s8, DType x_type);
+
+// Below this many products per output value (input channels per group x kernel area) oneDNN's
+// AMX int8 convolutions lose to its AVX-512 VNNI ones: measured on YOLOX-Nano's shapes, 2
+// threads, AMX took 1.05-1.42x the VNNI time for 1x1 convolutions of 16-64 channels and 0.8-1.0x
+// from 128 channels up (3x3 with 64 channels: 0.7x). oneDNN picks AMX whenever the CPU has it;
+// this moves `pd` on to the next implementation that is not AMX for shorter reductions.
+constexpr int64_t kAmxMinReduction = 128;
+void skip_amx_for_short_reductions(dnnl::convolution_forward::primitive_desc& pd, int64_t reduction);
+
 // The activation as eltwise post-ops (HardSigmoid: linear then clip), then the scalar affine.
 void append_activation(dnnl::post_ops& ops, const ActivationSpec& act);
 

@@ -31,7 +31,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 
 #include "ops/channels_last.h"
 #include "ops/dnnl/dnnl_common.h"
@@ -46,12 +45,6 @@ namespace {
 
 using dnnl::memory;
 using namespace dnnl_util;
-
-// Below this many products per output value (input channels per group x kernel area) oneDNN's
-// AMX int8 kernels lose to its AVX-512 VNNI ones: measured on YOLOX-Nano's shapes, 2 threads,
-// AMX took 1.05-1.42x the VNNI time for 1x1 convolutions of 16-64 channels and 0.8-1.0x from 128
-// channels up (3x3 with 64 channels: 0.7x). oneDNN picks AMX whenever the CPU has it.
-constexpr int64_t kAmxMinReduction = 128;
 
 memory::data_type dnnl_type(DType t) { return t == DType::kUInt8 ? memory::data_type::u8 : memory::data_type::s8; }
 
@@ -126,7 +119,7 @@ class DnnlQLinearConvKernel final : public Kernel {
       act_scale_ = y_scale_;
     }
     // oneDNN 2.6's int8 convolutions wrote zeros with more than four eltwise post-ops.
-    float_route_ = !int8_is_exact(w_s8_, in[0].desc.dtype) || post_ops().len() > 4 || has_repeated_eltwise(post_ops()) ||
+    float_route_ = !int8_products_exact(w_s8_, in[0].desc.dtype) || post_ops().len() > 4 || has_repeated_eltwise(post_ops()) ||
                    float_route_forced();
     use_ref_ = false;
     // oneDNN sizes a primitive's threading for the threads it sees when it is created; inside an
@@ -201,24 +194,6 @@ class DnnlQLinearConvKernel final : public Kernel {
   // which never need it.
   static bool float_route_forced() { return env_equals("EDGEZOO_INT8_FLOAT_ROUTE", "1"); }
 
-  // True when oneDNN's int8 kernels compute this convolution exactly on this CPU (see the top).
-  static bool int8_is_exact(const Tensor& w_s8, DType x_type) {
-    const int isa = static_cast<int>(dnnl::get_effective_cpu_isa());
-    auto has = [isa](dnnl::cpu_isa f) { return (isa & static_cast<int>(f)) == static_cast<int>(f); };
-    if (has(dnnl::cpu_isa::avx512_core_vnni) || has(dnnl::cpu_isa::avx2_vnni)) return true;
-    if (x_type != DType::kUInt8) return false;  // signed activations: weights halved
-    const int64_t M = w_s8.dim(0), K = w_s8.numel() / M;
-    for (int64_t m = 0; m < M; ++m) {  // the two largest |w| of a channel may meet in one pair
-      int first = 0, second = 0;
-      for (int64_t k = 0; k < K; ++k) {
-        const int a = std::abs(static_cast<int>(w_s8.data<int8_t>()[m * K + k]));
-        if (a > first) second = first, first = a;
-        else if (a > second) second = a;
-      }
-      if (255 * (first + second) > 32767) return false;
-    }
-    return true;
-  }
 
   // Creates the primitive and packs the weights; on failure the reference kernel runs instead.
   void build() {
@@ -244,9 +219,7 @@ class DnnlQLinearConvKernel final : public Kernel {
       auto desc = dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
                                                   src_any, wany, bias, dst_any, win.strides, win.dilations, win.pad_begin, win.pad_end);
       pd_ = dnnl::convolution_forward::primitive_desc(desc, attr, engine());
-      if (w_s8_.numel() / M < kAmxMinReduction)
-        while (std::strstr(pd_.impl_info_str(), "amx") && pd_.next_impl()) {
-        }
+      skip_amx_for_short_reductions(pd_, w_s8_.numel() / M);
       prim_ = dnnl::convolution_forward(pd_);
       user_src_desc_ = user_desc(x_, xt_);
       user_dst_desc_ = user_desc(y_, yt_);

@@ -187,24 +187,68 @@ class DynamicQuantizeKernel final : public Kernel {
     return Status::OK();
   }
 
-  Status run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext&) override {
+  // Both passes (range, then quantization) split over the pool: this runs before every
+  // ConvInteger of a dynamically quantized model, on the whole activation.
+  Status run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext& ctx) override {
     const float* x = in[0]->data<float>();
     const int64_t n = in[0]->numel();
+    constexpr int64_t kChunk = 1 << 14;
+    const int64_t chunks = (n + kChunk - 1) / kChunk;
     // The range always includes 0 so that 0 is exactly representable (ONNX spec).
-    float lo = 0, hi = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      lo = std::min(lo, x[i]);
-      hi = std::max(hi, x[i]);
+    std::vector<float> lo(static_cast<size_t>(chunks), 0.0f), hi(static_cast<size_t>(chunks), 0.0f);
+    auto range = [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c) range_of(x + c * kChunk, std::min(kChunk, n - c * kChunk), &lo[c], &hi[c]);
+    };
+    if (ctx.pool && chunks > 1) ctx.pool->parallel_for(chunks, 1, range);
+    else range(0, chunks);
+    float l = 0, h = 0;
+    for (int64_t c = 0; c < chunks; ++c) {
+      l = std::min(l, lo[c]);
+      h = std::max(h, hi[c]);
     }
-    const float scale = (hi - lo) / 255.0f;
-    const float zp_f = scale == 0 ? 0.0f : std::nearbyint(std::max(0.0f, std::min(255.0f, -lo / scale)));
+    const float scale = (h - l) / 255.0f;
+    const float zp_f = scale == 0 ? 0.0f : std::nearbyint(std::max(0.0f, std::min(255.0f, -l / scale)));
     const uint8_t zp = static_cast<uint8_t>(zp_f);
     uint8_t* y = out[0].data<uint8_t>();
-    for (int64_t i = 0; i < n; ++i)
-      y[i] = scale == 0 ? zp : saturate_round<uint8_t>(std::nearbyint(x[i] / scale) + zp);
+    // y = saturate(round(x / scale) + zp), as QuantizeLinear computes it.
+    auto quantize = [&](int64_t i0, int64_t i1) {
+      if (scale == 0) std::fill(y + i0, y + i1, zp);
+      else quantize_run(x + i0, i1 - i0, scale, zp, y + i0);
+    };
+    if (ctx.pool && n > (1 << 16)) ctx.pool->parallel_for(n, kChunk, quantize);
+    else quantize(0, n);
     out[1].data<float>()[0] = scale;
     out[2].data<uint8_t>()[0] = zp;
     return Status::OK();
+  }
+
+ private:
+  // min/max of x[0..n) and 0 into *lo, *hi, with std::min/std::max's NaN rule (a NaN element is
+  // skipped): SSE's min(x, m) returns m when x is NaN.
+  static void range_of(const float* x, int64_t n, float* lo, float* hi) {
+    float l = 0, h = 0;
+    int64_t i = 0;
+#ifdef __SSE2__
+    __m128 vl = _mm_setzero_ps(), vh = _mm_setzero_ps();
+    for (; i + 4 <= n; i += 4) {
+      const __m128 v = _mm_loadu_ps(x + i);
+      vl = _mm_min_ps(v, vl);
+      vh = _mm_max_ps(v, vh);
+    }
+    alignas(16) float a[4], b[4];
+    _mm_store_ps(a, vl);
+    _mm_store_ps(b, vh);
+    for (int k = 0; k < 4; ++k) {
+      l = std::min(l, a[k]);
+      h = std::max(h, b[k]);
+    }
+#endif
+    for (; i < n; ++i) {
+      l = std::min(l, x[i]);
+      h = std::max(h, x[i]);
+    }
+    *lo = l;
+    *hi = h;
   }
 };
 
