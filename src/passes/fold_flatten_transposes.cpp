@@ -14,14 +14,6 @@ bool has_perm(const Node& n, const std::vector<int64_t>& perm) {
   return n.op_type == "Transpose" && n.domain.empty() && n.attrs.has("perm") && n.attrs.get_ints("perm") == perm;
 }
 
-// Index of the node producing each value (-1 for inputs and constants).
-std::vector<int> producers(const Graph& g) {
-  std::vector<int> p(g.num_values(), -1);
-  for (size_t n = 0; n < g.nodes().size(); ++n)
-    for (ValueId o : g.nodes()[n].outputs) p[o] = static_cast<int>(n);
-  return p;
-}
-
 struct Scale {
   int reshape;   // node index of Reshape([N,C,H,W] -> [N,C,H*W])
   ValueId nhwc;  // the NHWC map [N,H,W,C] its NCHW input was transposed from
@@ -29,7 +21,7 @@ struct Scale {
 
 class FoldFlattenTransposes {
  public:
-  explicit FoldFlattenTransposes(Graph& g) : g_(g), readers_(value_readers(g)), producer_(producers(g)) {}
+  explicit FoldFlattenTransposes(Graph& g) : g_(g), readers_(value_readers(g)), producer_(value_producers(g)) {}
 
   Status run() {
     std::vector<bool> dead(g_.nodes().size(), false);

@@ -96,11 +96,8 @@ class QdqFusion {
   // node indices shift).
   void index() {
     readers_ = value_readers(g_);
-    producer_.assign(g_.num_values(), -1);
+    producer_ = value_producers(g_);
     dead_.assign(g_.nodes().size(), false);
-    for (size_t i = 0; i < g_.nodes().size(); ++i)
-      for (ValueId o : g_.nodes()[i].outputs)
-        if (o != kNoValue) producer_[o] = static_cast<int>(i);
   }
 
   // The node producing v when v feeds only `reader` (and is no graph output), else -1.
@@ -477,10 +474,7 @@ class QdqFusion {
   // own QuantizeLinear node.
   Status quantize_before_concat() {
     const auto readers = value_readers(g_);
-    std::vector<int> producer(g_.num_values(), -1);
-    for (size_t i = 0; i < g_.nodes().size(); ++i)
-      for (ValueId o : g_.nodes()[i].outputs)
-        if (o != kNoValue) producer[o] = static_cast<int>(i);
+    std::vector<int> producer = value_producers(g_);
     std::vector<bool> dead(g_.nodes().size(), false);
     std::vector<std::vector<Node>> before(g_.nodes().size());  // new nodes to put before node i
     for (size_t qi = 0; qi < g_.nodes().size(); ++qi) {

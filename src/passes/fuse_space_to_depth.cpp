@@ -83,10 +83,7 @@ bool pick_of(const Graph& g, const std::vector<int>& producer, ValueId v, Pick* 
 }  // namespace
 
 Status fuse_space_to_depth(Graph& g) {
-  std::vector<int> producer(g.num_values(), -1);
-  for (size_t i = 0; i < g.nodes().size(); ++i)
-    for (ValueId o : g.nodes()[i].outputs)
-      if (o != kNoValue) producer[o] = static_cast<int>(i);
+  const std::vector<int> producer = value_producers(g);
   bool changed = false;
   for (Node& n : g.nodes()) {
     if (n.op_type != "Concat" || !n.domain.empty() || n.inputs.size() < 2 || n.outputs.size() != 1) continue;
@@ -126,10 +123,7 @@ Status fuse_space_to_depth(Graph& g) {
 }
 
 Status fold_space_to_depth_transpose(Graph& g) {
-  std::vector<int> producer(g.num_values(), -1);
-  for (size_t i = 0; i < g.nodes().size(); ++i)
-    for (ValueId o : g.nodes()[i].outputs)
-      if (o != kNoValue) producer[o] = static_cast<int>(i);
+  const std::vector<int> producer = value_producers(g);
   bool changed = false;
   for (Node& n : g.nodes()) {
     if (n.op_type != "SpaceToDepthBlocks" || n.attrs.get_int("channels_last", 0) == 0 || n.attrs.get_int("nchw_input", 0) != 0)

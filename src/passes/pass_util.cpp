@@ -12,6 +12,14 @@ std::vector<std::vector<int>> value_readers(const Graph& g) {
   return r;
 }
 
+std::vector<int> value_producers(const Graph& g) {
+  std::vector<int> p(g.num_values(), -1);
+  for (size_t n = 0; n < g.nodes().size(); ++n)
+    for (ValueId o : g.nodes()[n].outputs)
+      if (o != kNoValue) p[o] = static_cast<int>(n);
+  return p;
+}
+
 bool is_graph_output(const Graph& g, ValueId v) {
   return std::find(g.outputs().begin(), g.outputs().end(), v) != g.outputs().end();
 }

@@ -9,6 +9,8 @@ namespace ez {
 
 // For each value, the indices of the nodes that read it (a node reading twice appears twice).
 std::vector<std::vector<int>> value_readers(const Graph& g);
+// For each value, the index of the node producing it (-1 for inputs and constants).
+std::vector<int> value_producers(const Graph& g);
 bool is_graph_output(const Graph& g, ValueId v);
 // The single node reading v, or -1 if v has several readers, none, or is a graph output.
 int sole_reader(const Graph& g, const std::vector<std::vector<int>>& readers, ValueId v);

@@ -56,7 +56,7 @@ class DnnlConvKernel final : public Kernel {
 
   Status prepare(const std::vector<KernelInput>& in) override {
     use_ref_ = true;
-    args_.clear();
+    args_.reset();
     std::vector<TensorDesc> out(1);
     EZ_RETURN_IF_ERROR(ref_->infer(in, &out));
     const Shape& w = in[1].desc.shape;
@@ -165,39 +165,32 @@ class DnnlConvKernel final : public Kernel {
     }
     return guard("Conv", [&] {
       if (!weights_constant_) pack_weights(*in[1]);
-      // The stream, memory objects and argument map are made at the first run and kept: only the
-      // data pointers change (making them again cost ~1 us a call, a fifth of a small convolution).
       const bool binary_residual = has_residual_ && !sum_residual_;
-      if (args_.empty()) {
-        stream_ = dnnl::stream(engine());
-        user_src_ = memory(user_src_desc_, engine(), nullptr);
-        user_dst_ = memory(user_dst_desc_, engine(), nullptr);
-        args_ = {{DNNL_ARG_SRC, src_reorder_ ? src_buf_ : user_src_},
-                 {DNNL_ARG_WEIGHTS, packed_w_},
-                 {DNNL_ARG_DST, dst_reorder_ ? dst_buf_ : user_dst_}};
-        if (has_bias_) args_[DNNL_ARG_BIAS] = bias_mem_ = memory(pd_.bias_desc(), engine(), nullptr);
+      if (!args_.ready()) {
+        args_.make(user_src_desc_, user_dst_desc_, packed_w_, src_reorder_ ? &src_buf_ : nullptr, dst_reorder_ ? &dst_buf_ : nullptr);
+        if (has_bias_) args_.map[DNNL_ARG_BIAS] = bias_mem_ = memory(pd_.bias_desc(), engine(), nullptr);
         if (binary_residual) {
           user_res_ = memory(user_dst_desc_, engine(), nullptr);
-          args_[DNNL_ARG_ATTR_MULTIPLE_POST_OP(sum_first_ ? 0 : residual_post_op_index_) | DNNL_ARG_SRC_1] =
+          args_.map[DNNL_ARG_ATTR_MULTIPLE_POST_OP(sum_first_ ? 0 : residual_post_op_index_) | DNNL_ARG_SRC_1] =
               dst_reorder_ ? res_buf_ : user_res_;
         }
       }
-      user_src_.set_data_handle(const_cast<void*>(in[0]->raw()));
-      user_dst_.set_data_handle(out[0].raw());
+      args_.bind(in[0]->raw(), out[0].raw());
       if (has_bias_) bias_mem_.set_data_handle(const_cast<void*>(in[2]->raw()));
-      if (src_reorder_) to_src_.execute(stream_, user_src_, src_buf_);
+      dnnl::stream& stream = args_.stream;
+      if (src_reorder_) to_src_.execute(stream, args_.user_src, src_buf_);
       if (has_residual_ && sum_residual_) {
         // The sum post-op adds what dst holds: start from the residual (unless it is dst already).
         if (out[0].raw() != in[3]->raw()) std::memcpy(out[0].raw(), in[3]->raw(), out[0].nbytes());
       } else if (binary_residual) {
         user_res_.set_data_handle(const_cast<void*>(in[3]->raw()));
-        if (dst_reorder_) to_res_.execute(stream_, user_res_, res_buf_);
+        if (dst_reorder_) to_res_.execute(stream, user_res_, res_buf_);
       }
-      prim_.execute(stream_, args_);
-      const memory& dst = dst_reorder_ ? dst_buf_ : user_dst_;
-      for (auto& act : separate_activation_) act.execute(stream_, {{DNNL_ARG_SRC, dst}, {DNNL_ARG_DST, dst}});
-      if (dst_reorder_) from_dst_.execute(stream_, dst_buf_, user_dst_);
-      stream_.wait();
+      prim_.execute(stream, args_.map);
+      const memory& dst = dst_reorder_ ? dst_buf_ : args_.user_dst;
+      for (auto& act : separate_activation_) act.execute(stream, {{DNNL_ARG_SRC, dst}, {DNNL_ARG_DST, dst}});
+      if (dst_reorder_) from_dst_.execute(stream, dst_buf_, args_.user_dst);
+      stream.wait();
     });
   }
 
@@ -338,10 +331,9 @@ class DnnlConvKernel final : public Kernel {
   memory::desc user_src_desc_, user_dst_desc_;
   memory src_buf_, dst_buf_, res_buf_;
   dnnl::reorder to_src_, from_dst_, to_res_;
-  // Kept between runs (see run()); cleared by prepare().
-  dnnl::stream stream_;
-  memory user_src_, user_dst_, user_res_, bias_mem_;
-  std::unordered_map<int, memory> args_;
+  // Kept between runs (see RunArgs); reset by prepare().
+  RunArgs args_;
+  memory user_res_, bias_mem_;
 };
 
 Result<KernelPtr> make(const KernelConfig& c) {

@@ -36,12 +36,6 @@ using namespace dnnl_util;
 
 memory::data_type int8_type(DType t) { return t == DType::kUInt8 ? memory::data_type::u8 : memory::data_type::s8; }
 
-memory::desc plain_typed(const Shape& s, memory::data_type t) {
-  memory::dims dims(s.begin(), s.end()), strides(s.size(), 1);
-  for (int i = static_cast<int>(s.size()) - 2; i >= 0; --i) strides[i] = strides[i + 1] * s[i + 1];
-  return memory::desc(dims, t, strides);
-}
-
 class DnnlConvIntegerKernel final : public Kernel {
  public:
   DnnlConvIntegerKernel(KernelPtr reference, const KernelConfig& c)
@@ -110,27 +104,24 @@ class DnnlConvIntegerKernel final : public Kernel {
       skip_amx_for_short_reductions(pd_, K);
       prim_ = dnnl::convolution_forward(pd_);
       const memory::desc user_src = user_desc(x_, int8_type(in[0].desc.dtype)), user_dst = user_desc(y_, memory::data_type::s32);
-      user_src_ = memory(user_src, engine(), nullptr);
-      user_dst_ = memory(user_dst, engine(), nullptr);
-      const bool src_reorder = pd_.src_desc() != user_src, dst_reorder = pd_.dst_desc() != user_dst;
-      src_buf_ = src_reorder ? memory(pd_.src_desc(), engine()) : user_src_;
-      dst_buf_ = dst_reorder ? memory(pd_.dst_desc(), engine()) : user_dst_;
-      if (src_reorder) to_src_ = dnnl::reorder(user_src_, src_buf_);
-      if (dst_reorder) from_dst_ = dnnl::reorder(dst_buf_, user_dst_);
-      src_reorder_ = src_reorder;
-      dst_reorder_ = dst_reorder;
-      memory user_w(plain_typed(Shape(wdims.begin(), wdims.end()), memory::data_type::s8), engine(), ws8.raw());
+      src_reorder_ = pd_.src_desc() != user_src;
+      dst_reorder_ = pd_.dst_desc() != user_dst;
+      if (src_reorder_) src_buf_ = memory(pd_.src_desc(), engine());
+      if (dst_reorder_) dst_buf_ = memory(pd_.dst_desc(), engine());
+      memory user_w(plain_desc(Shape(wdims.begin(), wdims.end()), memory::data_type::s8), engine(), ws8.raw());
       packed_w_ = memory(pd_.weights_desc(), engine());
-      stream_ = dnnl::stream(engine());
-      dnnl::reorder(user_w, packed_w_).execute(stream_, user_w, packed_w_);
-      stream_.wait();
-      args_ = {{DNNL_ARG_SRC, src_buf_}, {DNNL_ARG_WEIGHTS, packed_w_}, {DNNL_ARG_DST, dst_buf_}};
+      args_.make(user_src, user_dst, packed_w_, src_reorder_ ? &src_buf_ : nullptr, dst_reorder_ ? &dst_buf_ : nullptr);
+      if (!src_reorder_) src_buf_ = args_.user_src;  // what the window sums read
+      if (src_reorder_) to_src_ = dnnl::reorder(args_.user_src, src_buf_);
+      if (dst_reorder_) from_dst_ = dnnl::reorder(dst_buf_, args_.user_dst);
+      dnnl::reorder(user_w, packed_w_).execute(args_.stream, user_w, packed_w_);
+      args_.stream.wait();
       zp_mem_ = memory({{1}, memory::data_type::s32, memory::format_tag::x}, engine());
       if (fold_zp_) {
         bias_ = memory(bias, engine());
-        args_[DNNL_ARG_BIAS] = bias_;
+        args_.map[DNNL_ARG_BIAS] = bias_;
       } else {
-        args_[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = zp_mem_;
+        args_.map[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = zp_mem_;
       }
       if (!correction_.empty()) build_window_sum(w.shape(), win);
       set_zero_point(0);
@@ -146,16 +137,16 @@ class DnnlConvIntegerKernel final : public Kernel {
     const int64_t zp = xzp && xzp->numel() == 1 ? xzp->at_int(0) : 0;
     if (!set_zero_point(zp)) return ref_->run(in, out, ctx);  // the folded bias would leave int32
     return guard("ConvInteger", [&] {
-      user_src_.set_data_handle(const_cast<void*>(in[0]->raw()));
-      user_dst_.set_data_handle(out[0].raw());
-      if (src_reorder_) to_src_.execute(stream_, user_src_, src_buf_);
-      prim_.execute(stream_, args_);
+      args_.bind(in[0]->raw(), out[0].raw());
+      dnnl::stream& stream = args_.stream;
+      if (src_reorder_) to_src_.execute(stream, args_.user_src, src_buf_);
+      prim_.execute(stream, args_.map);
       if (!correction_.empty()) {
-        sum_prim_.execute(stream_, sum_args_);
-        if (sums_native_ != sums_) sums_to_plain_.execute(stream_, sums_native_, sums_);
+        sum_prim_.execute(stream, sum_args_);
+        if (sums_native_ != sums_) sums_to_plain_.execute(stream, sums_native_, sums_);
       }
-      if (dst_reorder_) from_dst_.execute(stream_, dst_buf_, user_dst_);
-      stream_.wait();
+      if (dst_reorder_) from_dst_.execute(stream, dst_buf_, args_.user_dst);
+      stream.wait();
       if (!correction_.empty()) add_correction(out[0], ctx);
     });
   }
@@ -174,7 +165,7 @@ class DnnlConvIntegerKernel final : public Kernel {
     const memory::desc wany(odims, memory::data_type::s8, memory::format_tag::any);
     // Its own layout (a plain one sent oneDNN to its reference kernel), reordered to plain after.
     const memory::desc dst(memory::dims(sum_shape.begin(), sum_shape.end()), memory::data_type::s32, memory::format_tag::any);
-    const memory::desc plain = plain_typed(sum_shape, memory::data_type::s32);
+    const memory::desc plain = plain_desc(sum_shape, memory::data_type::s32);
     const memory::desc bias = fold_zp_ ? memory::desc({G}, memory::data_type::s32, memory::format_tag::a) : memory::desc();
     dnnl::primitive_attr attr;
     if (!fold_zp_) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
@@ -184,10 +175,10 @@ class DnnlConvIntegerKernel final : public Kernel {
     sum_prim_ = dnnl::convolution_forward(pd);
     Tensor ones = Tensor::zeros(DType::kInt8, ones_shape);
     std::fill(ones.data<int8_t>(), ones.data<int8_t>() + ones.numel(), int8_t(1));
-    memory user(plain_typed(Shape(odims.begin(), odims.end()), memory::data_type::s8), engine(), ones.raw());
+    memory user(plain_desc(Shape(odims.begin(), odims.end()), memory::data_type::s8), engine(), ones.raw());
     sum_w_ = memory(pd.weights_desc(), engine());
-    dnnl::reorder(user, sum_w_).execute(stream_, user, sum_w_);
-    stream_.wait();
+    dnnl::reorder(user, sum_w_).execute(args_.stream, user, sum_w_);
+    args_.stream.wait();
     sums_ = memory(plain, engine());
     sums_native_ = pd.dst_desc() == plain ? sums_ : memory(pd.dst_desc(), engine());
     if (pd.dst_desc() != plain) sums_to_plain_ = dnnl::reorder(sums_native_, sums_);
@@ -232,7 +223,7 @@ class DnnlConvIntegerKernel final : public Kernel {
   }
 
   memory::desc user_desc(const Shape& nchw, memory::data_type t) const {
-    if (!channels_last_) return plain_typed(nchw, t);
+    if (!channels_last_) return plain_desc(nchw, t);
     static const memory::format_tag tags[] = {memory::format_tag::nwc, memory::format_tag::nhwc, memory::format_tag::ndhwc};
     return memory::desc(memory::dims(nchw.begin(), nchw.end()), t, tags[nchw.size() - 3]);
   }
@@ -272,11 +263,10 @@ class DnnlConvIntegerKernel final : public Kernel {
   int64_t current_zp_ = INT64_MIN;
   dnnl::convolution_forward::primitive_desc pd_;
   dnnl::convolution_forward prim_;
-  dnnl::stream stream_;
-  memory user_src_, user_dst_, src_buf_, dst_buf_, packed_w_, bias_, zp_mem_;
+  RunArgs args_;
+  memory src_buf_, dst_buf_, packed_w_, bias_, zp_mem_;
   bool src_reorder_ = false, dst_reorder_ = false;
   dnnl::reorder to_src_, from_dst_;
-  std::unordered_map<int, memory> args_;
   // The window sums (with the correction only).
   dnnl::convolution_forward sum_prim_;
   memory sum_w_, sums_, sums_native_, sum_bias_;

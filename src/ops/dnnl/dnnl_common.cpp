@@ -16,11 +16,13 @@ dnnl::engine& engine() {
   return eng;
 }
 
-dnnl::memory::desc plain_desc(const Shape& shape) {
+dnnl::memory::desc plain_desc(const Shape& shape) { return plain_desc(shape, dnnl::memory::data_type::f32); }
+
+dnnl::memory::desc plain_desc(const Shape& shape, dnnl::memory::data_type t) {
   dnnl::memory::dims dims(shape.begin(), shape.end());
   dnnl::memory::dims strides(shape.size(), 1);
   for (int i = static_cast<int>(shape.size()) - 2; i >= 0; --i) strides[i] = strides[i + 1] * shape[i + 1];
-  return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, strides);
+  return dnnl::memory::desc(dims, t, strides);
 }
 
 void append_activation(dnnl::post_ops& ops, const ActivationSpec& act) {
@@ -73,6 +75,14 @@ void skip_amx_for_short_reductions(dnnl::convolution_forward::primitive_desc& pd
   if (reduction >= kAmxMinReduction) return;
   while (std::strstr(pd.impl_info_str(), "amx") && pd.next_impl()) {
   }
+}
+
+void RunArgs::make(const dnnl::memory::desc& src, const dnnl::memory::desc& dst, const dnnl::memory& weights,
+                   const dnnl::memory* src_buf, const dnnl::memory* dst_buf) {
+  stream = dnnl::stream(engine());
+  user_src = dnnl::memory(src, engine(), nullptr);
+  user_dst = dnnl::memory(dst, engine(), nullptr);
+  map = {{DNNL_ARG_SRC, src_buf ? *src_buf : user_src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst_buf ? *dst_buf : user_dst}};
 }
 
 bool env_equals(const char* var, const char* value) {

@@ -135,25 +135,18 @@ class DnnlQLinearConvKernel final : public Kernel {
     if (use_ref_) return ref_->run(in, out, ctx);
     if (float_route_) return run_float_route(*in[0], out[0], ctx);
     return guard("QLinearConv", [&] {
-      // The stream, memory objects and argument map are made at the first run and kept: only the
-      // data pointers change (making them again cost ~1 us a call, a fifth of a small convolution).
-      if (args_.empty()) {
-        stream_ = dnnl::stream(engine());
-        user_src_ = memory(user_src_desc_, engine(), nullptr);
-        user_dst_ = memory(user_dst_desc_, engine(), nullptr);
-        args_ = {{DNNL_ARG_SRC, src_reorder_ ? src_buf_ : user_src_},
-                 {DNNL_ARG_WEIGHTS, packed_w_},
-                 {DNNL_ARG_DST, dst_reorder_ ? dst_buf_ : user_dst_}};
-        if (!bias_values_.empty()) args_[DNNL_ARG_BIAS] = bias_;
-        if (src_zp_attr_) args_[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = src_zp_mem_;
-        if (!channel_mult_.empty()) args_[DNNL_ARG_ATTR_MULTIPLE_POST_OP(channel_mult_index_) | DNNL_ARG_SRC_1] = channel_mult_mem_;
+      if (!args_.ready()) {
+        args_.make(user_src_desc_, user_dst_desc_, packed_w_, src_reorder_ ? &src_buf_ : nullptr, dst_reorder_ ? &dst_buf_ : nullptr);
+        if (!bias_values_.empty()) args_.map[DNNL_ARG_BIAS] = bias_;
+        if (src_zp_attr_) args_.map[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = src_zp_mem_;
+        if (!channel_mult_.empty()) args_.map[DNNL_ARG_ATTR_MULTIPLE_POST_OP(channel_mult_index_) | DNNL_ARG_SRC_1] = channel_mult_mem_;
       }
-      user_src_.set_data_handle(const_cast<void*>(in[0]->raw()));
-      user_dst_.set_data_handle(out[0].raw());
-      if (src_reorder_) to_src_.execute(stream_, user_src_, src_buf_);
-      prim_.execute(stream_, args_);
-      if (dst_reorder_) from_dst_.execute(stream_, dst_buf_, user_dst_);
-      stream_.wait();
+      args_.bind(in[0]->raw(), out[0].raw());
+      dnnl::stream& stream = args_.stream;
+      if (src_reorder_) to_src_.execute(stream, args_.user_src, src_buf_);
+      prim_.execute(stream, args_.map);
+      if (dst_reorder_) from_dst_.execute(stream, dst_buf_, args_.user_dst);
+      stream.wait();
     });
   }
 
@@ -187,18 +180,17 @@ class DnnlQLinearConvKernel final : public Kernel {
   memory::desc channel_mult_desc() const {
     memory::dims dims(y_.size(), 1);
     dims[1] = static_cast<int64_t>(channel_mult_.size());
-    return typed_plain_desc(Shape(dims.begin(), dims.end()), memory::data_type::f32);
+    return plain_desc(Shape(dims.begin(), dims.end()), memory::data_type::f32);
   }
 
   // EDGEZOO_INT8_FLOAT_ROUTE=1 takes the float route everywhere: tests cover it on VNNI CPUs,
   // which never need it.
   static bool float_route_forced() { return env_equals("EDGEZOO_INT8_FLOAT_ROUTE", "1"); }
 
-
   // Creates the primitive and packs the weights; on failure the reference kernel runs instead.
   void build() {
     built_ = true;
-    args_.clear();  // made again at the next run, for the new primitive and buffers
+    args_.reset();  // made again at the next run, for the new primitive and buffers
     if (float_route_) return build_float_route();
     const Shape& w = w_s8_.shape();
     const int64_t M = w[0];
@@ -234,7 +226,7 @@ class DnnlQLinearConvKernel final : public Kernel {
         from_dst_ = dnnl::reorder(dst_buf_, memory(user_dst_desc_, engine(), nullptr));
       }
       // Weights packed once (the reorder adds the s8-source compensation oneDNN needs).
-      memory user_w(typed_plain_desc(wdims, memory::data_type::s8), engine(), w_s8_.raw());
+      memory user_w(plain_desc(wdims, memory::data_type::s8), engine(), w_s8_.raw());
       packed_w_ = memory(pd_.weights_desc(), engine());
       dnnl::stream stream(engine());
       dnnl::reorder(user_w, packed_w_).execute(stream, user_w, packed_w_);
@@ -302,7 +294,7 @@ class DnnlQLinearConvKernel final : public Kernel {
       // activation.
       memory::dims scale_dims(y_.size(), 1);
       scale_dims[1] = static_cast<int64_t>(scales_.size()) == M ? M : 1;
-      const memory::desc scale_desc = typed_plain_desc(scale_dims, f32);
+      const memory::desc scale_desc = plain_desc(scale_dims, f32);
       dnnl::post_ops ops;
       ops.append_binary(A::binary_mul, scale_desc);
       if (!float_acc_ && (act_.kind != Activation::kNone || float_out_)) append_requantize_to_y(ops);
@@ -315,7 +307,7 @@ class DnnlQLinearConvKernel final : public Kernel {
       prim_ = dnnl::convolution_forward(pd_);
       Tensor wf = Tensor::zeros(DType::kFloat32, w);
       for (int64_t i = 0; i < wf.numel(); ++i) wf.data<float>()[i] = w_s8_.data<int8_t>()[i];
-      memory user_w(typed_plain_desc(wdims, f32), engine(), wf.raw());
+      memory user_w(plain_desc(wdims, f32), engine(), wf.raw());
       packed_w_ = memory(pd_.weights_desc(), engine());
       dnnl::stream stream(engine());
       dnnl::reorder(user_w, packed_w_).execute(stream, user_w, packed_w_);
@@ -387,15 +379,9 @@ class DnnlQLinearConvKernel final : public Kernel {
   }
 
  private:
-  static memory::desc typed_plain_desc(const Shape& s, memory::data_type t) {
-    memory::dims dims(s.begin(), s.end()), strides(s.size(), 1);
-    for (int i = static_cast<int>(s.size()) - 2; i >= 0; --i) strides[i] = strides[i + 1] * s[i + 1];
-    return memory::desc(dims, t, strides);
-  }
-
   memory::desc user_desc(const Shape& nchw, memory::data_type t) const {
     if (channels_last_) return memory::desc(memory::dims(nchw.begin(), nchw.end()), t, memory::format_tag::nhwc);
-    return typed_plain_desc(nchw, t);
+    return plain_desc(nchw, t);
   }
 
   KernelPtr ref_;  // shape logic and fallback
@@ -432,10 +418,7 @@ class DnnlQLinearConvKernel final : public Kernel {
   memory::desc user_src_desc_, user_dst_desc_;
   memory src_buf_, dst_buf_;
   dnnl::reorder to_src_, from_dst_;
-  // Kept between runs of the int8 route (see run()).
-  dnnl::stream stream_;
-  memory user_src_, user_dst_;
-  std::unordered_map<int, memory> args_;
+  RunArgs args_;  // the int8 route's, kept between runs
 };
 
 }  // namespace

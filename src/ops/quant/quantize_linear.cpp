@@ -32,12 +32,6 @@ Result<AxisIndexer> make_indexer(const Shape& x, const Shape& scale, int64_t axi
   return ix;
 }
 
-template <typename Q>
-Q saturate_round(double v) {
-  const double r = std::nearbyint(v);  // half to even
-  return static_cast<Q>(std::max<double>(std::numeric_limits<Q>::min(), std::min<double>(std::numeric_limits<Q>::max(), r)));
-}
-
 // Round half to even for |v| <= 2^22 without a libm call (std::nearbyint is one unless the
 // build targets SSE4.1): adding and subtracting 1.5*2^23 leaves the integer the FPU's default
 // rounding (to nearest, ties to even) picked, exactly as nearbyint does.
