@@ -12,8 +12,8 @@
 // an int32 bias per output channel recomputed when x_zp changes (M multiplications); with padding
 // (which must read as x_zp) oneDNN's run-time zero-point attribute.
 // Declines (reference kernel) when the weights or their zero points are not constants, when
-// oneDNN's products would not be exact on this CPU
-// (dnnl_util::int8_products_exact), or for ranks other than 3..5. The result equals the
+// oneDNN's products would not be exact on this CPU (dnnl_util::int8_products_exact), or for
+// ranks other than 3..5. The result equals the
 // reference bit for bit, sums beyond float's 2^24 included (the test's reach 7.4e7; with no
 // output scale the int32 sum is written as it is; ops_quant_qlinear_test.cpp).
 #include <omp.h>
@@ -46,6 +46,7 @@ class DnnlConvIntegerKernel final : public Kernel {
 
   Status prepare(const std::vector<KernelInput>& in) override {
     use_ref_ = true;
+    current_zp_ = INT64_MIN;  // the biases made below are written by set_zero_point
     EZ_RETURN_IF_ERROR(ref_->prepare(in));
     std::vector<TensorDesc> out(1);
     EZ_RETURN_IF_ERROR(ref_->infer(in, &out));
