@@ -58,11 +58,13 @@ bool is_4d_float(const Value& v) {
   return v.desc.dtype == DType::kFloat32 && v.desc.shape.size() == 4 && shape_is_static(v.desc.shape);
 }
 
-// QLinearConv's and ConvInteger's activations are uint8 / int8.
+// QLinearConv's and ConvInteger's activations are uint8 / int8; MaxPool takes either.
 bool is_4d_input_of(const std::string& op, const Value& v) {
-  if (op != "QLinearConv" && op != "ConvInteger") return is_4d_float(v);
-  return (v.desc.dtype == DType::kUInt8 || v.desc.dtype == DType::kInt8) && v.desc.shape.size() == 4 &&
-         shape_is_static(v.desc.shape);
+  const bool int8 = (v.desc.dtype == DType::kUInt8 || v.desc.dtype == DType::kInt8) && v.desc.shape.size() == 4 &&
+                    shape_is_static(v.desc.shape);
+  if (op == "QLinearConv" || op == "ConvInteger") return int8;
+  if (op == "MaxPool") return int8 || is_4d_float(v);
+  return is_4d_float(v);
 }
 
 // Quantize/DequantizeLinear are elementwise when their scale is one value (per tensor).

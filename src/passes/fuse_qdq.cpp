@@ -18,13 +18,16 @@
 //   DequantizeLinear(x_q), DequantizeLinear(w_q) -> Conv [-> act] [-> QuantizeLinear]
 // with the convolution's result in float: it becomes a QLinearConv whose integer sum goes straight
 // to float ("float_accumulator"), takes the activation in, and writes the next QuantizeLinear's
-// int8 output itself when there is one (also through a Concat, see quantize_before_concat, and
-// after a Mul by per-channel constants, see requantize_float_results).
+// int8 output itself when there is one (also through a Concat, see quantize_before_concat, a
+// MaxPool or nearest Resize, see quantize_before_pools, and after a Mul by per-channel constants,
+// see requantize_float_results).
 // DequantizeLinear nodes of constants left over are folded into float constants here (the session
 // keeps them unfolded for this pass).
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <tuple>
 
 #include "ops/nn/activation.h"
 #include "passes/pass_util.h"
@@ -88,6 +91,8 @@ class QdqFusion {
     absorb_float_activations();
     requantize_float_results();
     EZ_RETURN_IF_ERROR(quantize_before_concat());
+    quantize_before_pools();
+    requantize_float_results();  // the QuantizeLinear nodes quantize_before_pools moved up
     return fold_constant_dequantize();
   }
 
@@ -519,6 +524,86 @@ class QdqFusion {
     }
     g_.nodes() = std::move(out);
     return Status::OK();
+  }
+
+  // Whether node p's output, quantized, equals p run on its quantized input: MaxPool (quantization
+  // is monotonic, so it commutes with a max; padding is never chosen) and a nearest Resize (a
+  // copy; not tf_crop_and_resize, whose extrapolation value is written as it is).
+  bool commutes_with_quantization(const Node& p) const {
+    if (!p.domain.empty() || p.outputs.size() != 1 || p.inputs.empty() || p.inputs[0] == kNoValue) return false;
+    if (g_.value(p.inputs[0]).desc.dtype != DType::kFloat32) return false;
+    if (p.op_type == "MaxPool") return p.attrs.get_int("storage_order", 0) == 0;
+    return p.op_type == "Resize" && p.attrs.get_string("mode", "nearest") == "nearest" &&
+           p.attrs.get_string("coordinate_transformation_mode", "half_pixel") != "tf_crop_and_resize";
+  }
+
+  // QuantizeLinear(MaxPool(u)) and QuantizeLinear(nearest Resize(u)), the pooled or resized value
+  // read by that QuantizeLinear alone, become MaxPool / Resize of QuantizeLinear(u): exactly equal
+  // (commutes_with_quantization). QuantizeLinear nodes of one value with the same parameters are
+  // shared, so a float-result convolution producing u can then write it itself
+  // (requantize_float_results). In YOLO necks (after quantize_before_concat): the SPP max pools
+  // and the upsampling before a Concat run on int8, a quarter of the bytes, and the QuantizeLinear
+  // passes over their outputs go.
+  void quantize_before_pools() {
+    for (bool changed = true; changed;) {
+      changed = false;
+      const auto readers = value_readers(g_);
+      const std::vector<int> producer = value_producers(g_);
+      std::vector<bool> dead(g_.nodes().size(), false);
+      // The QuantizeLinear nodes the pools now read go right after the producer of what they read
+      // (first, for graph inputs): new ones, and existing ones moved there (one made for a later
+      // Concat may come after the pool).
+      std::vector<Node> first;
+      std::vector<std::vector<Node>> after(g_.nodes().size());
+      std::vector<bool> moved(g_.nodes().size(), false);
+      auto place = [&](ValueId u, Node n) { (producer[u] >= 0 ? after[producer[u]] : first).push_back(std::move(n)); };
+      // (value, scale, zero point) -> that value quantized, and the existing node doing it (-1: new).
+      std::map<std::tuple<ValueId, ValueId, ValueId>, std::pair<ValueId, int>> quantized;
+      for (size_t i = 0; i < g_.nodes().size(); ++i) {
+        QdqParams p;
+        const Node& n = g_.nodes()[i];
+        if (qdq_params(g_, n, "QuantizeLinear", &p) && p.per_tensor() && n.outputs.size() == 1)
+          quantized.emplace(std::make_tuple(p.data, p.scale, p.zero_point), std::make_pair(n.outputs[0], static_cast<int>(i)));
+      }
+      for (size_t qi = 0; qi < g_.nodes().size(); ++qi) {
+        QdqParams zq;
+        const Node& qn = g_.nodes()[qi];
+        if (dead[qi] || !qdq_params(g_, qn, "QuantizeLinear", &zq) || !zq.per_tensor() || qn.outputs.size() != 1) continue;
+        const int pi = producer[zq.data];
+        if (pi < 0 || dead[pi] || !commutes_with_quantization(g_.nodes()[pi])) continue;
+        if (sole_reader(g_, readers, zq.data) != static_cast<int>(qi)) continue;
+        Node& pool = g_.nodes()[pi];
+        const ValueId u = pool.inputs[0];
+        auto key = std::make_tuple(u, zq.scale, zq.zero_point);
+        auto it = quantized.find(key);
+        if (it == quantized.end()) {
+          Value nv;
+          nv.name = unique_name(g_.value(u).name + "_q");
+          nv.desc = {g_.value(qn.outputs[0]).desc.dtype, g_.value(u).desc.shape};
+          const ValueId uq = g_.add_value(std::move(nv));
+          Node q;
+          q.name = g_.value(uq).name;
+          q.op_type = "QuantizeLinear";
+          q.inputs = {u, zq.scale, zq.zero_point};
+          q.outputs = {uq};
+          place(u, std::move(q));
+          it = quantized.emplace(key, std::make_pair(uq, -1)).first;
+        } else if (const int e = it->second.second; e >= 0 && !moved[e]) {
+          moved[e] = true;
+          place(u, g_.nodes()[e]);
+        }
+        pool.inputs[0] = it->second.first;
+        pool.outputs = qn.outputs;
+        dead[qi] = true;
+        changed = true;
+      }
+      std::vector<Node> out = std::move(first);
+      for (size_t i = 0; i < g_.nodes().size(); ++i) {
+        if (!dead[i] && !moved[i]) out.push_back(std::move(g_.nodes()[i]));
+        for (Node& n : after[i]) out.push_back(std::move(n));
+      }
+      g_.nodes() = std::move(out);
+    }
   }
 
   // A QLinearConv writing float value v for the Concat alone (activated, or float_accumulator):

@@ -294,7 +294,9 @@ TEST(ConvIntegerFast, MatchesReferenceAndFollowsTheRuntimeZeroPoint) {
       ASSERT_EQ(fast[r][0].shape(), ref[r][0].shape());
       int64_t largest = 0;
       for (int64_t i = 0; i < ref[r][0].numel(); ++i) largest = std::max<int64_t>(largest, std::abs(ref[r][0].data<int32_t>()[i]));
-      if (c.saturated) EXPECT_GT(largest, int64_t(1) << 24) << "the case must reach beyond float's exact integers";
+      if (c.saturated) {
+        EXPECT_GT(largest, int64_t(1) << 24) << "the case must reach beyond float's exact integers";
+      }
       EXPECT_EQ(std::memcmp(fast[r][0].raw(), ref[r][0].raw(), ref[r][0].nbytes()), 0) << "run " << r;
     }
   }
@@ -379,7 +381,9 @@ void check_fast_conv(const ConvCase& c, bool channels_last, bool float_route_for
   ASSERT_TRUE(fast.ok()) << fast.status().to_string();
   // int8 kernels, or (without VNNI, when they could overflow) the exact float32 route.
   EXPECT_TRUE(impl == "dnnl" || impl == "dnnl-f32") << impl;
-  if (float_route_forced) EXPECT_EQ(impl, "dnnl-f32");
+  if (float_route_forced) {
+    EXPECT_EQ(impl, "dnnl-f32");
+  }
   Tensor f = *fast;
   if (channels_last) {
     f = Tensor::zeros(fast->dtype(), ref->shape());

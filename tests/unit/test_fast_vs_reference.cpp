@@ -231,7 +231,9 @@ TEST(FastVsReference, SpaceToDepthBlocksEveryLayout) {
         auto k = create_kernel(cfg, choice);
         EXPECT_TRUE(k.ok()) << k.status().to_string();
         if (!k.ok()) return Tensor();
-        if (choice == KernelChoice::kFast) EXPECT_STREQ((*k)->impl_name(), "direct");
+        if (choice == KernelChoice::kFast) {
+          EXPECT_STREQ((*k)->impl_name(), "direct");
+        }
         std::vector<KernelInput> kin(1);
         kin[0].desc = in.desc();
         std::vector<TensorDesc> d(1);

@@ -354,5 +354,75 @@ TEST(FuseQdq, EqualizingMulIsTakenIntoTheProducingConvolution) {
   }
 }
 
+// A YOLO neck as input-only quantizers write it: a convolution's SiLU result u read by three max
+// pools (SPP), by a nearest 2x upsample and by the Concat itself, then Q/DQ and a convolution,
+//   x -> QDQ -> Conv -> SiLU = u -> {u, MaxPool5(u), MaxPool9(u), Resize(MaxPool(u)) ...} -> Concat -> QDQ -> Conv.
+// Quantization commutes with max and with a nearest copy, so the pools and the Resize run on the
+// int8 u and one QuantizeLinear -- written by the first convolution itself -- serves them all.
+Graph neck_graph() {
+  QdqBuilder b;
+  const ValueId x = b.input("x", {1, 4, 8, 8});
+  Attributes pads;
+  pads.set("pads", Attribute::of_ints({1, 1, 1, 1}));
+  ValueId xq = b.qdq(x, 0.02f, DType::kUInt8, 128);
+  ValueId u = b.node("Conv", {xq, b.weights({6, 4, 3, 3}, 6, 0), b.bias(0.02f, b.scales.back())}, "conv_a", pads);
+  u = b.silu(u, "a");
+  auto pool = [&](int k, const std::string& name, ValueId in) {
+    Attributes a;
+    a.set("kernel_shape", Attribute::of_ints({k, k}));
+    a.set("pads", Attribute::of_ints({k / 2, k / 2, k / 2, k / 2}));
+    return b.node("MaxPool", {in}, name, a);
+  };
+  const ValueId p5 = pool(5, "mp5", u), p9 = pool(9, "mp9", u);
+  // MaxPool 2x2 stride 2, then a nearest 2x upsample back: a chain of two commuting nodes.
+  Attributes down;
+  down.set("kernel_shape", Attribute::of_ints({2, 2}));
+  down.set("strides", Attribute::of_ints({2, 2}));
+  const ValueId half = b.node("MaxPool", {u}, "mp_down", down);
+  Attributes nearest;
+  Attribute mode;
+  mode.kind = Attribute::Kind::kString;
+  mode.s = "nearest";
+  nearest.set("mode", mode);
+  const ValueId up = b.node("Resize", {half, kNoValue, b.constant("scales", float_tensor({1, 1, 2, 2}))}, "up", nearest);
+  Attributes axis;
+  axis.set("axis", Attribute::of_int(1));
+  ValueId y = b.node("Concat", {u, p5, p9, up}, "cat", axis);
+  y = b.qdq(y, 0.02f, DType::kUInt8, 14);
+  y = b.node("Conv", {y, b.weights({5, 24, 1, 1}, 5, 0)}, "conv_out");
+  b.g.outputs() = {y};
+  return std::move(b.g);
+}
+
+TEST(FuseQdq, MaxPoolsAndNearestResizeRunOnInt8) {
+  for (auto kernels : {ops::KernelChoice::kFast, ops::KernelChoice::kReference}) {
+    SCOPED_TRACE(kernels == ops::KernelChoice::kFast ? "fast kernels" : "reference kernels");
+    SessionOptions o;
+    o.kernels = kernels;
+    auto fused = Session::from_graph(neck_graph(), o);
+    ASSERT_TRUE(fused.ok()) << fused.status().to_string();
+    const Graph& g = (*fused)->graph();
+    auto ops = op_counts(g);
+    EXPECT_EQ(ops["QuantizeLinear"], 1);  // the graph input's
+    EXPECT_EQ(ops["DequantizeLinear"] + ops["Sigmoid"] + ops["Mul"], 0);
+    for (const Node& n : g.nodes()) {
+      if (n.op_type == "MaxPool" || n.op_type == "Resize" || n.op_type == "Concat") {
+        EXPECT_EQ(g.value(n.inputs[0]).desc.dtype, DType::kUInt8) << n.name << " runs on int8";
+      }
+    }
+    int float_out = 0;
+    for (const Node& n : g.nodes()) float_out += n.op_type == "QLinearConv" && n.attrs.get_int("output_float", 0) != 0;
+    EXPECT_EQ(ops["QLinearConv"], 2);
+    EXPECT_EQ(float_out, 1) << "the first convolution writes the int8 u itself, only the last one float";
+    auto simulated = Session::from_graph(neck_graph(), test::reference_options());
+    ASSERT_TRUE(simulated.ok());
+    std::mt19937 rng(21);
+    // Exact rearrangements of the same quantized values: the output differs from the float
+    // simulation by float rounding, or by a flip of u's rounding (one step of 0.02 times the last
+    // convolution's weights) where the integer sum and the float one land on opposite sides.
+    for (int rep = 0; rep < 3; ++rep) expect_within_steps(**fused, **simulated, random_tensor({1, 4, 8, 8}, rng, -2.5f, 2.5f), 0.05);
+  }
+}
+
 }  // namespace
 }  // namespace ez

@@ -1,6 +1,7 @@
 // MaxPool / AveragePool / GlobalMaxPool / GlobalAveragePool through oneDNN pooling (1-D to 3-D;
 // NCHW, or NHWC under the channels_last attribute). Configurations it does not express (Indices
-// output, storage_order, dilations, non-float) use the reference kernel.
+// output, storage_order, dilations, types other than float32 -- or int8/uint8 for max pooling,
+// which quantized models run between int8 operators) use the reference kernel.
 #include "ops/channels_last.h"
 #include "ops/dnnl/dnnl_common.h"
 #include "ops/nn/conv_geometry.h"
@@ -27,8 +28,12 @@ class DnnlPoolKernel final : public Kernel {
     use_ref_ = true;
     std::vector<TensorDesc> out(outputs_);
     EZ_RETURN_IF_ERROR(ref_->infer(in, &out));
-    if (in[0].desc.dtype != DType::kFloat32 || outputs_ > 1 || in[0].desc.shape.size() < 3 || in[0].desc.shape.size() > 5)
-      return ref_->prepare(in);
+    const DType t = in[0].desc.dtype;
+    if (t == DType::kFloat32) type_ = memory::data_type::f32;
+    else if (max_ && t == DType::kUInt8) type_ = memory::data_type::u8;
+    else if (max_ && t == DType::kInt8) type_ = memory::data_type::s8;
+    else return ref_->prepare(in);
+    if (outputs_ > 1 || in[0].desc.shape.size() < 3 || in[0].desc.shape.size() > 5) return ref_->prepare(in);
     const Shape x = channels_last_ ? nhwc_to_nchw(in[0].desc.shape) : in[0].desc.shape;
     const Shape y = channels_last_ ? nhwc_to_nchw(out[0].shape) : out[0].shape;
     const size_t S = x.size() - 2;
@@ -79,8 +84,8 @@ class DnnlPoolKernel final : public Kernel {
  private:
   memory::desc user_desc(const Shape& nchw) const {
     if (channels_last_ && nchw.size() == 4)
-      return memory::desc(memory::dims(nchw.begin(), nchw.end()), memory::data_type::f32, memory::format_tag::nhwc);
-    return plain_desc(nchw);
+      return memory::desc(memory::dims(nchw.begin(), nchw.end()), type_, memory::format_tag::nhwc);
+    return plain_desc(nchw, type_);
   }
 
   KernelPtr ref_;
@@ -88,6 +93,7 @@ class DnnlPoolKernel final : public Kernel {
   bool max_, global_, channels_last_, count_pad_;
   int outputs_;
   bool use_ref_ = true;
+  memory::data_type type_ = memory::data_type::f32;  // f32; u8 / s8 for max pooling
   dnnl::pooling_forward::primitive_desc pd_;
   dnnl::pooling_forward prim_;
 };

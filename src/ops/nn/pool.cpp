@@ -1,5 +1,6 @@
-// MaxPool (with optional Indices), AveragePool (count_include_pad), LpPool, GlobalAveragePool,
-// GlobalMaxPool, GlobalLpPool over any number of spatial dims. Windows follow conv_geometry.
+// MaxPool (with optional Indices; float, and int8/uint8 as opset 12 allows), AveragePool
+// (count_include_pad), LpPool, GlobalAveragePool, GlobalMaxPool, GlobalLpPool over any number of
+// spatial dims. Windows follow conv_geometry.
 #include <cmath>
 #include <limits>
 
@@ -22,8 +23,10 @@ class PoolKernel final : public Kernel {
     EZ_RETURN_IF_ERROR(expect_input_count(in, 1, 1, name_.c_str()));
     const Shape& x = in[0].desc.shape;
     if (x.size() < 3) return invalid_model(name_ + ": input must be N x C x spatial..., got " + shape_to_string(x));
-    if (!dtype_is_float(in[0].desc.dtype) || in[0].desc.dtype == DType::kFloat16 || in[0].desc.dtype == DType::kBFloat16)
-      return unsupported(name_ + " on " + dtype_name(in[0].desc.dtype));
+    const DType t = in[0].desc.dtype;
+    const bool int8_max = kind_ == Pool::kMax && (t == DType::kUInt8 || t == DType::kInt8);  // MaxPool-12
+    if (!int8_max && (!dtype_is_float(t) || t == DType::kFloat16 || t == DType::kBFloat16))
+      return unsupported(name_ + " on " + dtype_name(t));
     const Shape spatial(x.begin() + 2, x.end());
     WindowAttrs wa;
     if (global_) {
@@ -45,7 +48,9 @@ class PoolKernel final : public Kernel {
 
   Status run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext& ctx) override {
     Status s;
-    EZ_DISPATCH_FLOAT(in[0]->dtype(), T, s = unsupported(name_ + " dtype"), pool<T>(*in[0], out, ctx));
+    if (in[0]->dtype() == DType::kUInt8) pool<uint8_t>(*in[0], out, ctx);
+    else if (in[0]->dtype() == DType::kInt8) pool<int8_t>(*in[0], out, ctx);
+    else EZ_DISPATCH_FLOAT(in[0]->dtype(), T, s = unsupported(name_ + " dtype"), pool<T>(*in[0], out, ctx));
     return s;
   }
 
