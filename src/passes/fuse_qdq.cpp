@@ -496,21 +496,13 @@ class QdqFusion {
       if (!all_float) continue;
       for (ValueId& in : concat.inputs) {
         const ValueId v = in;
-        const Value& val = g_.value(v);
-        Value nv;
-        nv.name = unique_name(val.name + "_q");
-        nv.desc = {qt, val.desc.shape};
-        const ValueId vq = g_.add_value(std::move(nv));
+        Node q = quantize_node(v, zq, qt);
+        const ValueId vq = q.outputs[0];
         const int p = producer[v];
         if (p >= 0 && !dead[p] && requantize_float_conv(g_.nodes()[p], readers, v, zq, vq, ci)) {
           in = vq;
           continue;
         }
-        Node q;
-        q.name = g_.value(vq).name;
-        q.op_type = "QuantizeLinear";
-        q.inputs = {v, zq.scale, zq.zero_point};
-        q.outputs = {vq};
         before[ci].push_back(std::move(q));
         in = vq;
       }
@@ -570,24 +562,16 @@ class QdqFusion {
         const Node& qn = g_.nodes()[qi];
         if (dead[qi] || !qdq_params(g_, qn, "QuantizeLinear", &zq) || !zq.per_tensor() || qn.outputs.size() != 1) continue;
         const int pi = producer[zq.data];
-        if (pi < 0 || dead[pi] || !commutes_with_quantization(g_.nodes()[pi])) continue;
+        if (pi < 0 || !commutes_with_quantization(g_.nodes()[pi])) continue;
         if (sole_reader(g_, readers, zq.data) != static_cast<int>(qi)) continue;
         Node& pool = g_.nodes()[pi];
         const ValueId u = pool.inputs[0];
         auto key = std::make_tuple(u, zq.scale, zq.zero_point);
         auto it = quantized.find(key);
         if (it == quantized.end()) {
-          Value nv;
-          nv.name = unique_name(g_.value(u).name + "_q");
-          nv.desc = {g_.value(qn.outputs[0]).desc.dtype, g_.value(u).desc.shape};
-          const ValueId uq = g_.add_value(std::move(nv));
-          Node q;
-          q.name = g_.value(uq).name;
-          q.op_type = "QuantizeLinear";
-          q.inputs = {u, zq.scale, zq.zero_point};
-          q.outputs = {uq};
+          Node q = quantize_node(u, zq, g_.value(qn.outputs[0]).desc.dtype);
+          it = quantized.emplace(key, std::make_pair(q.outputs[0], -1)).first;
           place(u, std::move(q));
-          it = quantized.emplace(key, std::make_pair(uq, -1)).first;
         } else if (const int e = it->second.second; e >= 0 && !moved[e]) {
           moved[e] = true;
           place(u, g_.nodes()[e]);
@@ -626,6 +610,21 @@ class QdqFusion {
     conv.attrs.set("activation_input_type", Attribute::of_int(static_cast<int64_t>(yz ? yz->dtype() : DType::kUInt8)));
     take_quantization(conv, zq, vq);
     return true;
+  }
+
+  // A new QuantizeLinear node of v with zq's scale and zero point, to type qt, and its new output
+  // value (named after v); the caller places the node.
+  Node quantize_node(ValueId v, const QdqParams& zq, DType qt) {
+    Value nv;
+    nv.name = unique_name(g_.value(v).name + "_q");
+    nv.desc = {qt, g_.value(v).desc.shape};
+    const ValueId vq = g_.add_value(std::move(nv));
+    Node q;
+    q.name = g_.value(vq).name;
+    q.op_type = "QuantizeLinear";
+    q.inputs = {v, zq.scale, zq.zero_point};
+    q.outputs = {vq};
+    return q;
   }
 
   std::string unique_name(const std::string& base) const {
