@@ -5,7 +5,7 @@
 // and AVX-512 (brgconv), and edgezoo's Winograd kernel works on NHWC; with NCHW tensors every conv
 // reorders its input and output, which cost as much as the convolutions themselves in YOLOX-nano. This pass decides a layout per value, in topological order:
 //   - Conv / FusedConv / pooling / SpaceToDepthBlocks on a 4-D float input, QLinearConv and
-//     ConvInteger on a 4-D int8 one, run NHWC
+//     ConvInteger on a 4-D int8 one (MaxPool and SpaceToDepthBlocks on either), run NHWC
 //     (attribute channels_last=1);
 //   - layout-agnostic operators (elementwise, Concat, Split, Slice, Resize) follow their inputs
 //     (and per-tensor Quantize/DequantizeLinear, DynamicQuantizeLinear)
@@ -58,12 +58,13 @@ bool is_4d_float(const Value& v) {
   return v.desc.dtype == DType::kFloat32 && v.desc.shape.size() == 4 && shape_is_static(v.desc.shape);
 }
 
-// QLinearConv's and ConvInteger's activations are uint8 / int8; MaxPool takes either.
+// QLinearConv's and ConvInteger's activations are uint8 / int8; MaxPool and SpaceToDepthBlocks
+// (a gather of any type) take either.
 bool is_4d_input_of(const std::string& op, const Value& v) {
   const bool int8 = (v.desc.dtype == DType::kUInt8 || v.desc.dtype == DType::kInt8) && v.desc.shape.size() == 4 &&
                     shape_is_static(v.desc.shape);
   if (op == "QLinearConv" || op == "ConvInteger") return int8;
-  if (op == "MaxPool") return int8 || is_4d_float(v);
+  if (op == "MaxPool" || op == "SpaceToDepthBlocks") return int8 || is_4d_float(v);
   return is_4d_float(v);
 }
 

@@ -519,12 +519,14 @@ class QdqFusion {
   }
 
   // Whether node p's output, quantized, equals p run on its quantized input: MaxPool (quantization
-  // is monotonic, so it commutes with a max; padding is never chosen) and a nearest Resize (a
-  // copy; not tf_crop_and_resize, whose extrapolation value is written as it is).
+  // is monotonic, so it commutes with a max; padding is never chosen), a nearest Resize (a copy;
+  // not tf_crop_and_resize, whose extrapolation value is written as it is) and the Focus stem's
+  // SpaceToDepthBlocks (a gather).
   bool commutes_with_quantization(const Node& p) const {
     if (!p.domain.empty() || p.outputs.size() != 1 || p.inputs.empty() || p.inputs[0] == kNoValue) return false;
     if (g_.value(p.inputs[0]).desc.dtype != DType::kFloat32) return false;
     if (p.op_type == "MaxPool") return p.attrs.get_int("storage_order", 0) == 0;
+    if (p.op_type == "SpaceToDepthBlocks") return true;
     return p.op_type == "Resize" && p.attrs.get_string("mode", "nearest") == "nearest" &&
            p.attrs.get_string("coordinate_transformation_mode", "half_pixel") != "tf_crop_and_resize";
   }

@@ -8,7 +8,7 @@ namespace ez {
 // rely on value shapes and constants.
 Status optimize_graph(Graph& graph, const PassOptions& options) {
   EZ_RETURN_IF_ERROR(remove_identity_nodes(graph));
-  // Before the QDQ fusion, so that an int8 model's Focus stem is quantized once, after the gather.
+  // Before the QDQ fusion, so that an int8 model's Focus stem is one gather, of the quantized picture.
   EZ_RETURN_IF_ERROR(fuse_space_to_depth(graph));
   // QDQ patterns first, while the int8 weights are still behind their DequantizeLinear nodes.
   if (options.fuse_qdq) EZ_RETURN_IF_ERROR(fuse_qdq(graph));

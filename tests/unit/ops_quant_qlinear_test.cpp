@@ -145,26 +145,30 @@ TEST(QLinearMatMul, BroadcastBatchesMatchPerMatrixProducts) {
     }
 }
 
-// QuantizeLinear's vectorised loop (16 values per step) against the plain formula on ties, both
-// saturation ends, huge values and a tail that is not a multiple of 16.
+// QuantizeLinear's vectorised loop (16 values per step) against the plain formula (float32
+// division, round half to even) on ties, both saturation ends, huge values, a subnormal and a tail
+// that is not a multiple of 16; power-of-two scales (multiplied by the reciprocal) and others
+// (divided).
 TEST(QuantizeLinear, VectorLoopMatchesTheFormula) {
-  std::vector<float> x;
-  for (int k = -700; k <= 700; ++k) x.push_back(0.5f * k * 0.25f);  // every half step: ties
-  for (float v : {1e30f, -1e30f, 3e9f, -3e9f, 0.0f, -0.0f}) x.push_back(v);
-  x.push_back(0.3f);  // 1407 values
-  for (DType t : {DType::kUInt8, DType::kInt8})
-    for (int zp : {0, 3, -7, 128}) {
-      if (t == DType::kUInt8 && zp < 0) continue;
-      if (t == DType::kInt8 && zp > 127) continue;
-      const Tensor z = t == DType::kUInt8 ? u8({static_cast<uint8_t>(zp)}, {}) : s8({static_cast<int8_t>(zp)}, {});
-      auto y = run_op(config("QuantizeLinear", 3), KernelChoice::kReference, {f32(x), f32({0.25f}, {}), z});
-      ASSERT_TRUE(y.ok()) << y.status().to_string();
-      const double lo = t == DType::kUInt8 ? 0 : -128, hi = t == DType::kUInt8 ? 255 : 127;
-      for (size_t i = 0; i < x.size(); ++i) {
-        const double want = std::min(hi, std::max(lo, std::nearbyint(static_cast<double>(x[i] / 0.25f)) + zp));
-        ASSERT_EQ(y->at_int(static_cast<int64_t>(i)), static_cast<int64_t>(want)) << "x=" << x[i] << " zp=" << zp;
+  for (float scale : {0.25f, 1.0f, 0.0078125f, 0.1f, 0.0123f}) {
+    std::vector<float> x;
+    for (int k = -700; k <= 700; ++k) x.push_back(0.5f * k * scale);  // every half step: ties
+    for (float v : {1e30f, -1e30f, 3e9f, -3e9f, 0.0f, -0.0f, 1e-40f}) x.push_back(v);
+    x.push_back(0.3f);  // 1409 values
+    for (DType t : {DType::kUInt8, DType::kInt8})
+      for (int zp : {0, 3, -7, 128}) {
+        if (t == DType::kUInt8 && zp < 0) continue;
+        if (t == DType::kInt8 && zp > 127) continue;
+        const Tensor z = t == DType::kUInt8 ? u8({static_cast<uint8_t>(zp)}, {}) : s8({static_cast<int8_t>(zp)}, {});
+        auto y = run_op(config("QuantizeLinear", 3), KernelChoice::kReference, {f32(x), f32({scale}, {}), z});
+        ASSERT_TRUE(y.ok()) << y.status().to_string();
+        const double lo = t == DType::kUInt8 ? 0 : -128, hi = t == DType::kUInt8 ? 255 : 127;
+        for (size_t i = 0; i < x.size(); ++i) {
+          const double want = std::min(hi, std::max(lo, std::nearbyint(static_cast<double>(x[i] / scale)) + zp));
+          ASSERT_EQ(y->at_int(static_cast<int64_t>(i)), static_cast<int64_t>(want)) << "x=" << x[i] << " scale=" << scale << " zp=" << zp;
+        }
       }
-    }
+  }
 }
 
 // A kernel prepared once with `constant` inputs known, then run on each input set in turn (the

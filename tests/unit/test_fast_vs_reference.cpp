@@ -284,5 +284,64 @@ TEST(FastVsReference, Pooling) {
   }
 }
 
+// Nearest Resize that leaves the last dim alone (channels-last upsampling) copies whole rows of
+// channels, one per output column; the same resize on NCHW gathers element by element. The two
+// code paths must give the same values bit for bit (uint8 and float, integer and fractional
+// scales, rank 4 and 3, with and without the pool).
+TEST(FastVsReference, ResizeNearestRowCopiesMatchTheElementGather) {
+  std::mt19937 rng(31);
+  struct Case {
+    Shape x;               // NCHW
+    std::vector<float> s;  // NCHW scales
+  } cases[] = {{{2, 5, 4, 6}, {1, 1, 2, 2}}, {{1, 3, 5, 7}, {1, 1, 1.5f, 0.5f}}, {{1, 64, 3, 3}, {1, 1, 3, 2}}};
+  for (const Case& c : cases)
+    for (DType t : {DType::kFloat32, DType::kUInt8})
+      for (bool pooled : {false, true}) {
+        Tensor x = Tensor::zeros(t, c.x);
+        std::uniform_int_distribution<int> u(0, 255);
+        for (size_t i = 0; i < x.nbytes(); ++i) static_cast<uint8_t*>(x.raw())[i] = static_cast<uint8_t>(u(rng));
+        auto resize = [&](const Tensor& in, std::vector<float> scales) -> Tensor {
+          KernelConfig cfg;
+          cfg.op_type = "Resize";
+          cfg.num_inputs = 3;
+          cfg.opset = 13;
+          cfg.attrs.set("mode", str("nearest"));
+          cfg.attrs.set("coordinate_transformation_mode", str("asymmetric"));
+          cfg.attrs.set("nearest_mode", str("floor"));
+          auto k = create_kernel(cfg, KernelChoice::kReference);
+          EXPECT_TRUE(k.ok());
+          if (!k.ok()) return Tensor();
+          Tensor sc = Tensor::zeros(DType::kFloat32, {static_cast<int64_t>(scales.size())});
+          std::copy(scales.begin(), scales.end(), sc.data<float>());
+          std::vector<KernelInput> kin(3);
+          kin[0].desc = in.desc();
+          kin[2].desc = sc.desc();
+          kin[2].value = &sc;
+          std::vector<TensorDesc> d(1);
+          EXPECT_TRUE((*k)->infer(kin, &d).ok());
+          EXPECT_TRUE((*k)->prepare(kin).ok());
+          std::vector<Tensor> out = {Tensor::zeros(d[0].dtype, d[0].shape)};
+          ThreadPool pool(2);
+          EXPECT_TRUE((*k)->run({&in, nullptr, &sc}, out, RunContext{pooled ? &pool : nullptr}).ok());
+          return out[0];
+        };
+        const Tensor nchw = resize(x, c.s);
+        Tensor want = Tensor::zeros(t, nchw_to_nhwc(nchw.shape()));
+        ASSERT_TRUE(transpose_tensor(nchw, want, {0, 2, 3, 1}, nullptr).ok());
+        Tensor x_nhwc = Tensor::zeros(t, nchw_to_nhwc(x.shape()));
+        ASSERT_TRUE(transpose_tensor(x, x_nhwc, {0, 2, 3, 1}, nullptr).ok());
+        const Tensor rows = resize(x_nhwc, {c.s[0], c.s[2], c.s[3], c.s[1]});
+        ASSERT_EQ(rows.shape(), want.shape());
+        EXPECT_EQ(std::memcmp(rows.raw(), want.raw(), want.nbytes()), 0) << dtype_name(t) << " " << c.x[1];
+        // Rank 3, [N*H, W, C] resized along W: against the NCHW gather along W alone.
+        const Tensor nchw_w = resize(x, {1, 1, 1, c.s[3]});
+        Tensor want3 = Tensor::zeros(t, nchw_to_nhwc(nchw_w.shape()));
+        ASSERT_TRUE(transpose_tensor(nchw_w, want3, {0, 2, 3, 1}, nullptr).ok());
+        const Tensor rows3 = resize(x_nhwc.reshaped({c.x[0] * c.x[2], c.x[3], c.x[1]}), {1, c.s[3], 1});
+        ASSERT_EQ(rows3.numel(), want3.numel());
+        EXPECT_EQ(std::memcmp(rows3.raw(), want3.raw(), want3.nbytes()), 0) << "rank 3 " << dtype_name(t);
+      }
+}
+
 }  // namespace
 }  // namespace ez::ops

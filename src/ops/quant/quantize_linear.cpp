@@ -59,23 +59,34 @@ void quantize_scalar(const float* x, int64_t n, float scale, int32_t zp, Q* y) {
 // vectorise the scalar form: SSE2 (every x86-64) does 16 values per step with the same result.
 // cvtps2dq rounds half to even under the default MXCSR, the int32 -> int16 -> 8-bit packs
 // saturate, and max(v, -2^22) maps NaN to -2^22 as the scalar form does.
+//
+// Division is what bounds the loop (divps: 4 values per ~3-5 cycles). When the scale is a power of
+// two (1 for a 0-255 picture quantized as it is), x * (1/scale) is the same float as x / scale --
+// both exact up to the one rounding -- and the product is several times cheaper.
 template <typename Q>
 void quantize_run_impl(const float* x, int64_t n, double scale_d, int32_t zp, Q* y) {
   const float scale = static_cast<float>(scale_d);
+  int exponent = 0;
+  const bool power_of_two = std::isnormal(scale) && std::frexp(scale, &exponent) == 0.5f && std::isnormal(1.0f / scale);
   int64_t i = 0;
 #ifdef __SSE2__
-  const __m128 s = _mm_set1_ps(scale), big = _mm_set1_ps(4194304.0f), nbig = _mm_set1_ps(-4194304.0f);
+  const __m128 s = _mm_set1_ps(scale), inv = _mm_set1_ps(1.0f / scale);
+  const __m128 big = _mm_set1_ps(4194304.0f), nbig = _mm_set1_ps(-4194304.0f);
   const __m128i z = _mm_set1_epi32(zp);
-  auto lane = [&](const float* p) {
-    const __m128 v = _mm_min_ps(_mm_max_ps(_mm_div_ps(_mm_loadu_ps(p), s), nbig), big);
-    return _mm_add_epi32(_mm_cvtps_epi32(v), z);
+  auto loop = [&](auto multiply) {  // std::true_type: by the reciprocal
+    auto lane = [&](const float* p) {
+      const __m128 d = multiply ? _mm_mul_ps(_mm_loadu_ps(p), inv) : _mm_div_ps(_mm_loadu_ps(p), s);
+      return _mm_add_epi32(_mm_cvtps_epi32(_mm_min_ps(_mm_max_ps(d, nbig), big)), z);
+    };
+    for (; i + 16 <= n; i += 16) {
+      const __m128i a = _mm_packs_epi32(lane(x + i), lane(x + i + 4));
+      const __m128i b = _mm_packs_epi32(lane(x + i + 8), lane(x + i + 12));
+      const __m128i r = std::is_same<Q, uint8_t>::value ? _mm_packus_epi16(a, b) : _mm_packs_epi16(a, b);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), r);
+    }
   };
-  for (; i + 16 <= n; i += 16) {
-    const __m128i a = _mm_packs_epi32(lane(x + i), lane(x + i + 4));
-    const __m128i b = _mm_packs_epi32(lane(x + i + 8), lane(x + i + 12));
-    const __m128i r = std::is_same<Q, uint8_t>::value ? _mm_packus_epi16(a, b) : _mm_packs_epi16(a, b);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), r);
-  }
+  if (power_of_two) loop(std::true_type{});
+  else loop(std::false_type{});
 #endif
   quantize_scalar(x + i, n - i, scale, zp, y + i);
 }

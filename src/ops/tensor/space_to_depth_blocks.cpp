@@ -107,42 +107,57 @@ class FastSpaceToDepthBlocksKernel final : public Kernel {
   }
 
  private:
+  // Sizes in NCHW terms, passed by value: in a function storing through a uint8_t pointer, sizes
+  // read through a reference (a lambda's captures) are reloaded after every byte (char aliasing);
+  // these stay in registers.
+  struct Dims {
+    int64_t C, H, W, K, b, OH, OW;
+  };
+
+  // Output rows [r0, r1), r = n * OH + h.
   template <typename T>
-  Status run_typed(const Tensor& xt, Tensor& yt, const RunContext& ctx) {
-    const Shape s = nhwc_in_ ? nhwc_to_nchw(xt.shape()) : xt.shape();
-    const int64_t N = s[0], C = s[1], H = s[2], W = s[3], K = static_cast<int64_t>(g_.by.size()), b = g_.b;
-    const int64_t OH = H / b, OW = W / b;
-    const T* x = static_cast<const T*>(xt.raw());
-    T* y = static_cast<T*>(yt.raw());
-    auto rows = [&](int64_t r0, int64_t r1) {  // r = n * OH + h
-      std::vector<const T*> src(static_cast<size_t>(K * C));
-      for (int64_t r = r0; r < r1; ++r) {
-        const int64_t n = r / OH, h = r % OH;
-        if (!nhwc_in_ && nhwc_out_) {  // K*C input rows interleaved into one output row
-          for (int64_t k = 0; k < K; ++k)
-            for (int64_t c = 0; c < C; ++c) src[k * C + c] = x + ((n * C + c) * H + h * b + g_.by[k]) * W + g_.bx[k];
-          T* yr = y + (n * OH + h) * OW * K * C;
+  static void gather_rows(const T* x, T* y, const Dims d, const int64_t* by, const int64_t* bx, bool nhwc_in, bool nhwc_out,
+                          int64_t r0, int64_t r1) {
+    const int64_t C = d.C, H = d.H, W = d.W, K = d.K, b = d.b, OH = d.OH, OW = d.OW, KC = K * C;
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t n = r / OH, h = r % OH;
+      if (!nhwc_in && nhwc_out) {  // K*C input rows interleaved into one output row
+        // One input row at a time; the output row (OW*K*C values) stays in L1 across the passes.
+        T* yr = y + (n * OH + h) * OW * KC;
+        for (int64_t k = 0; k < K; ++k)
+          for (int64_t c = 0; c < C; ++c) {
+            const T* xr = x + ((n * C + c) * H + h * b + by[k]) * W + bx[k];
+            T* yc = yr + k * C + c;
+            for (int64_t w = 0; w < OW; ++w) yc[w * KC] = xr[w * b];
+          }
+        continue;
+      }
+      for (int64_t k = 0; k < K; ++k) {
+        const int64_t ih = h * b + by[k], ix = bx[k];
+        if (nhwc_in) {  // C contiguous values per pixel, to C contiguous values
+          const T* xr = x + ((n * H + ih) * W + ix) * C;
+          T* yr = y + (n * OH + h) * OW * KC + k * C;
           for (int64_t w = 0; w < OW; ++w)
-            for (int64_t j = 0; j < K * C; ++j) *yr++ = src[j][w * b];
-          continue;
-        }
-        for (int64_t k = 0; k < K; ++k) {
-          const int64_t ih = h * b + g_.by[k], bx = g_.bx[k];
-          if (nhwc_in_) {  // C contiguous values per pixel, to C contiguous values
-            const T* xr = x + ((n * H + ih) * W + bx) * C;
-            T* yr = y + (n * OH + h) * OW * K * C + k * C;
-            for (int64_t w = 0; w < OW; ++w)
-              for (int64_t c = 0; c < C; ++c) yr[w * K * C + c] = xr[w * b * C + c];
-          } else {
-            for (int64_t c = 0; c < C; ++c) {
-              const T* xr = x + ((n * C + c) * H + ih) * W + bx;
-              T* yr = y + (((n * K + k) * C + c) * OH + h) * OW;
-              for (int64_t w = 0; w < OW; ++w) yr[w] = xr[w * b];
-            }
+            for (int64_t c = 0; c < C; ++c) yr[w * KC + c] = xr[w * b * C + c];
+        } else {
+          for (int64_t c = 0; c < C; ++c) {
+            const T* xr = x + ((n * C + c) * H + ih) * W + ix;
+            T* yr = y + (((n * K + k) * C + c) * OH + h) * OW;
+            for (int64_t w = 0; w < OW; ++w) yr[w] = xr[w * b];
           }
         }
       }
-    };
+    }
+  }
+
+  template <typename T>
+  Status run_typed(const Tensor& xt, Tensor& yt, const RunContext& ctx) {
+    const Shape s = nhwc_in_ ? nhwc_to_nchw(xt.shape()) : xt.shape();
+    const int64_t N = s[0], OH = s[2] / g_.b;
+    const Dims d{s[1], s[2], s[3], static_cast<int64_t>(g_.by.size()), g_.b, OH, s[3] / g_.b};
+    const T* x = static_cast<const T*>(xt.raw());
+    T* y = static_cast<T*>(yt.raw());
+    auto rows = [&](int64_t r0, int64_t r1) { gather_rows(x, y, d, g_.by.data(), g_.bx.data(), nhwc_in_, nhwc_out_, r0, r1); };
     if (ctx.pool) ctx.pool->parallel_for(N * OH, 8, rows);
     else rows(0, N * OH);
     return Status::OK();
