@@ -424,5 +424,60 @@ TEST(FuseQdq, MaxPoolsAndNearestResizeRunOnInt8) {
   }
 }
 
+// An int8 YOLOv5/YOLOX stem: the Focus gather (one strided Slice per block, Concat) of the float
+// picture, QDQ, a 3x3 convolution. The QuantizeLinear moves before the gather (a gather commutes
+// with a per-tensor quantization), so the gather runs on uint8, a quarter of the bytes.
+Graph focus_stem_graph() {
+  QdqBuilder b;
+  const ValueId x = b.input("x", {1, 3, 8, 12});
+  std::vector<ValueId> parts;
+  const int64_t offsets[4][2] = {{0, 0}, {1, 0}, {0, 1}, {1, 1}};
+  for (int k = 0; k < 4; ++k) {
+    const std::string n = "p" + std::to_string(k);
+    parts.push_back(b.node("Slice", {x, b.constant(n + "_s", test::int64_tensor({offsets[k][0], offsets[k][1]})),
+                                     b.constant(n + "_e", test::int64_tensor({INT64_MAX, INT64_MAX})),
+                                     b.constant(n + "_a", test::int64_tensor({2, 3})), b.constant(n + "_t", test::int64_tensor({2, 2}))},
+                           n));
+  }
+  Attributes axis, pads;
+  axis.set("axis", Attribute::of_int(1));
+  pads.set("pads", Attribute::of_ints({1, 1, 1, 1}));
+  ValueId y = b.node("Concat", parts, "focus", axis);
+  y = b.qdq(y, 1.0f, DType::kUInt8, 0);
+  y = b.node("Conv", {y, b.weights({8, 12, 3, 3}, 8, 0), b.bias(1.0f, b.scales.back())}, "stem", pads);
+  y = b.qdq(y, 0.5f, DType::kUInt8, 20);
+  b.g.outputs() = {y};
+  return std::move(b.g);
+}
+
+TEST(FuseQdq, FocusGatherRunsOnTheQuantizedPicture) {
+  for (auto kernels : {ops::KernelChoice::kFast, ops::KernelChoice::kReference}) {
+    SCOPED_TRACE(kernels == ops::KernelChoice::kFast ? "fast kernels" : "reference kernels");
+    SessionOptions o;
+    o.kernels = kernels;
+    auto fused = Session::from_graph(focus_stem_graph(), o);
+    ASSERT_TRUE(fused.ok()) << fused.status().to_string();
+    const Graph& g = (*fused)->graph();
+    auto ops = op_counts(g);
+    EXPECT_EQ(ops["SpaceToDepthBlocks"], 1);
+    EXPECT_EQ(ops["QuantizeLinear"], 1);
+    EXPECT_EQ(ops["QLinearConv"], 1);
+    for (const Node& n : g.nodes()) {
+      if (n.op_type == "SpaceToDepthBlocks") {
+        EXPECT_EQ(g.value(n.inputs[0]).desc.dtype, DType::kUInt8) << "the gather runs on the quantized picture";
+      }
+      if (n.op_type == "QuantizeLinear") {
+        EXPECT_EQ(g.value(n.inputs[0]).name, "x") << "the picture is quantized before the gather";
+      }
+    }
+    auto simulated = Session::from_graph(focus_stem_graph(), test::reference_options());
+    ASSERT_TRUE(simulated.ok());
+    std::mt19937 rng(23);
+    // The same quantized values rearranged: the output differs from the float simulation only by
+    // float rounding (or one output step where it lands on a rounding boundary).
+    for (int rep = 0; rep < 3; ++rep) expect_within_steps(**fused, **simulated, random_tensor({1, 3, 8, 12}, rng, 0.0f, 255.0f), 0.5);
+  }
+}
+
 }  // namespace
 }  // namespace ez
