@@ -69,6 +69,23 @@ from ppocr_det_checks import check_ppocr_det  # noqa: E402
 PPOCR_DET_FLOAT = "p2o.Conv.3,p2o.Conv.1,p2o.Conv.24,p2o.Conv.2,p2o.Conv.25,p2o.Conv.20"
 
 
+# YOLOX's output rows are (x, y, log w, log h, objectness, 80 class scores) per anchor. A score is
+# objectness times class score, so with the zoo's default threshold (0.25) an anchor below 0.25
+# objectness is never decoded into a box; 0.05 keeps a margin (COCO evaluation uses a lower one).
+OBJECTNESS_KEPT = 0.05
+
+
+def foreground_split(a, b, float_output):
+    """Cosine of a and b over the anchors with float objectness > OBJECTNESS_KEPT, and the share of
+    their squared difference that lies on the other anchors."""
+    a = a.reshape(-1, a.shape[-1]).astype(np.float64)
+    b = b.reshape(-1, b.shape[-1]).astype(np.float64)
+    kept = float_output.reshape(-1, float_output.shape[-1])[:, 4] > OBJECTNESS_KEPT
+    x, y = a[kept].ravel(), b[kept].ravel()
+    err = (a - b) ** 2
+    return float(x @ y / (np.linalg.norm(x) * np.linalg.norm(y))), float(err[~kept].sum() / err.sum())
+
+
 def outputs_of(tool, model, feeds, out_dir, edgezoo):
     cmd_in = []
     for k, p in feeds.items():
@@ -266,8 +283,17 @@ def main():
                   f"(ORT int8 vs float {cos_ort_float:.6f})")
             print(f"     criterion (issue 6) edgezoo vs ORT >= 0.999: {'met' if cos_ort >= 0.999 else 'NOT met'}; "
                   f"int8 vs float >= 0.99: {'met' if cos_float >= 0.99 else 'NOT met'}")
+            cos_kept, bg_share = foreground_split(ours[name], ref[name], ref[name])
+            cos_kept_ort, bg_share_ort = foreground_split(ours[name], ort[name], ref[name])
+            print(f"     where the differences lie: over the anchors the decoder reads (float objectness > {OBJECTNESS_KEPT}) "
+                  f"int8 vs float cosine {cos_kept:.5f}, edgezoo vs ORT {cos_kept_ort:.6f}; {100 * bg_share:.1f}% and "
+                  f"{100 * bg_share_ort:.1f}% of the squared differences lie on the other anchors (background box regression)")
+            if label != "legacy":  # not the issue's criterion (that is the whole tensor, above): what the boxes are made of
+                check(cos_kept >= 0.99 and cos_kept_ort >= 0.999,
+                      f"{label}: on the decoded anchors int8 vs float {cos_kept:.5f} >= 0.99, edgezoo vs ORT {cos_kept_ort:.6f} >= 0.999")
             rows.append({"config": label, "algo": algo, "args": extra, "output": name, "cos_edgezoo_vs_ort": cos_ort, "cos_int8_vs_float": cos_float,
-                         "cos_ort_int8_vs_float": cos_ort_float, "calibration_s": rep["calibration_s"], "quantize_s": secs})
+                         "cos_ort_int8_vs_float": cos_ort_float, "cos_int8_vs_float_foreground": cos_kept,
+                         "background_error_share": bg_share, "cos_edgezoo_vs_ort_foreground": cos_kept_ort, "calibration_s": rep["calibration_s"], "quantize_s": secs})
 
     # analyze: the minmax models have every convolution quantized, so every one is ranked; the
     # legacy one has the known sensitive layers.
