@@ -136,7 +136,9 @@ TEST(ChannelsLast, KernelsUnderTheAttributeEqualNchwOnTransposedData) {
       cfg.attrs.set("activation", act);
       cfg.attrs.set("sum_first", Attribute::of_int(c.sum_first));
     }
-    std::vector<Tensor> nchw = {random_tensor(c.x, rng)};
+    std::vector<Tensor> nchw;
+    nchw.reserve(4);  // (growing from a one-element initializer list tripped GCC 12's -Warray-bounds)
+    nchw.push_back(random_tensor(c.x, rng));
     if (!c.w.empty()) nchw.push_back(random_tensor(c.w, rng));
     if (transpose) nchw.push_back(random_tensor({c.w[1]}, rng));
     if (c.residual) {
