@@ -48,7 +48,7 @@ const std::set<std::string>& spatial_ops() {
 const std::set<std::string>& elementwise_ops() {
   static const std::set<std::string> s = {
       "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "PRelu", "Where", "Equal", "Less", "Greater",
-      "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Not", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid",
+      "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Not", "Relu", "LeakyRelu", "Sigmoid", "Silu", "Tanh", "HardSigmoid",
       "HardSwish", "Elu", "Selu", "Celu", "Softplus", "Softsign", "Mish", "Erf", "Exp", "Log", "Abs", "Neg", "Sqrt",
       "Reciprocal", "Floor", "Ceil", "Round", "Sign", "Clip", "Cast", "ThresholdedRelu", "Sin", "Cos"};
   return s;

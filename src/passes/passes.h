@@ -21,6 +21,8 @@ Status fuse_hardswish(Graph& graph);
 Status fuse_output_affine(Graph& graph);
 // Conv + activation (incl. SiLU as x*sigmoid(x)) -> FusedConv.
 Status fuse_conv_activation(Graph& graph);
+// Mul(x, Sigmoid(x)) left after the conv fusion -> Silu(x) (edgezoo-internal).
+Status fuse_silu(Graph& graph);
 // Conv/FusedConv + residual Add of the same shape -> FusedConv with a 4th input.
 // Needs value shapes, so it runs after shapes are known (see optimize_graph).
 Status fuse_conv_add(Graph& graph);

@@ -19,6 +19,7 @@ Status optimize_graph(Graph& graph, const PassOptions& options) {
   EZ_RETURN_IF_ERROR(fuse_conv_activation(graph));
   EZ_RETURN_IF_ERROR(fuse_conv_add(graph));
   EZ_RETURN_IF_ERROR(fuse_conv_activation(graph));
+  EZ_RETURN_IF_ERROR(fuse_silu(graph));  // the SiLUs no convolution took in
   EZ_RETURN_IF_ERROR(fuse_output_affine(graph));
   graph.remove_dead_nodes();
   if (options.channels_last) {

@@ -110,7 +110,7 @@ TEST(OpsDnnlEltwise, EveryActivationOnOddShapes) {
     const char* op;
     float alpha;  // < 0: attribute left at its default
   } cases[] = {{"Relu", -1}, {"LeakyRelu", -1}, {"LeakyRelu", 0.3f}, {"Sigmoid", -1}, {"Tanh", -1}, {"Elu", -1},
-               {"Elu", 0.7f}, {"HardSwish", -1}, {"Exp", -1}, {"Softplus", -1}, {"Mish", -1}};
+               {"Elu", 0.7f}, {"HardSwish", -1}, {"Exp", -1}, {"Softplus", -1}, {"Mish", -1}, {"Silu", -1}};
   const std::vector<Shape> shapes = {{1}, {17}, {3, 5, 7}, {1, 80, 8400}, {2, 3, 11, 13, 5}};
   for (const Case& c : cases)
     for (const Shape& s : shapes) {

@@ -212,5 +212,41 @@ TEST(Passes, SlicesThatAreNotABlockGatherStayAsTheyAre) {
   }
 }
 
+// SiLU written out after something other than a convolution (ONNX Runtime's dynamically
+// quantized models: the float bias Add after each ConvInteger) becomes one Silu node, in either
+// operand order; a Sigmoid read by another node as well stays as it is.
+TEST(Passes, SiluWrittenOutBecomesOneNode) {
+  auto build = [](bool swapped, bool sigmoid_read_elsewhere) {
+    test::GraphBuilder b;
+    const ValueId x = b.input("x", {2, 6, 5, 7});
+    const ValueId v = b.node("Add", {x, b.constant("bias", float_tensor({0.1f, -0.2f, 0.3f, 0.0f, 1.0f, -1.0f}, {1, 6, 1, 1}))}, "bias_add");
+    const ValueId s = b.node("Sigmoid", {v}, "sig");
+    const ValueId y = swapped ? b.node("Mul", {s, v}, "mul") : b.node("Mul", {v, s}, "mul");
+    b.g.outputs() = {y};
+    if (sigmoid_read_elsewhere) b.g.outputs().push_back(s);
+    return std::move(b.g);
+  };
+  std::mt19937 rng(12);
+  for (bool swapped : {false, true})
+    for (bool elsewhere : {false, true}) {
+      SCOPED_TRACE(std::string(swapped ? "Mul(s, x)" : "Mul(x, s)") + (elsewhere ? ", sigmoid also an output" : ""));
+      auto optimized = Session::from_graph(build(swapped, elsewhere));
+      auto plain = Session::from_graph(build(swapped, elsewhere), test::reference_options());
+      ASSERT_TRUE(optimized.ok() && plain.ok()) << optimized.status().to_string();
+      auto ops = op_counts((*optimized)->graph());
+      EXPECT_EQ(ops["Silu"], elsewhere ? 0 : 1);
+      EXPECT_EQ(ops["Sigmoid"], elsewhere ? 1 : 0);
+      // oneDNN's swish against std::exp: float rounding of the exponential only.
+      test::expect_same_outputs(**optimized, **plain, {random_tensor({2, 6, 5, 7}, rng)}, 1e-5);
+      // The reference kernels run the Silu node as Sigmoid then Mul compute it: bit for bit.
+      SessionOptions ref;
+      ref.kernels = ops::KernelChoice::kReference;
+      auto fused_ref = Session::from_graph(build(swapped, elsewhere), ref);
+      ASSERT_TRUE(fused_ref.ok());
+      EXPECT_EQ(op_counts((*fused_ref)->graph())["Silu"], elsewhere ? 0 : 1);
+      test::expect_same_outputs(**fused_ref, **plain, {random_tensor({2, 6, 5, 7}, rng)}, 0.0);
+    }
+}
+
 }  // namespace
 }  // namespace ez

@@ -76,5 +76,6 @@ Result<KernelPtr> create_HardSwish_fast(const KernelConfig& c) { return make(c, 
 Result<KernelPtr> create_Exp_fast(const KernelConfig& c) { return make(c, A::eltwise_exp); }
 Result<KernelPtr> create_Softplus_fast(const KernelConfig& c) { return make(c, A::eltwise_soft_relu); }  // log(1+e^x)
 Result<KernelPtr> create_Mish_fast(const KernelConfig& c) { return make(c, A::eltwise_mish); }
+Result<KernelPtr> create_Silu_fast(const KernelConfig& c) { return make(c, A::eltwise_swish, 1.0f); }  // x*sigmoid(alpha*x)
 
 }  // namespace ez::ops

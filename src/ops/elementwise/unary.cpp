@@ -13,7 +13,7 @@ enum class Un {
   kNeg, kAbs, kSqrt, kExp, kLog, kReciprocal, kFloor, kCeil, kRound, kSign, kErf,
   kSin, kCos, kTan, kAsin, kAcos, kAtan, kSinh, kCosh, kAsinh, kAcosh, kAtanh,
   kRelu, kLeakyRelu, kSigmoid, kTanh, kHardSigmoid, kHardSwish, kSoftplus, kSoftsign,
-  kElu, kSelu, kCelu, kThresholdedRelu, kMish, kNot, kIsNaN, kIsInf,
+  kElu, kSelu, kCelu, kThresholdedRelu, kMish, kSilu, kNot, kIsNaN, kIsInf,
 };
 
 struct Params {
@@ -59,6 +59,7 @@ void apply_float(Un op, const Params& p, const Tensor& x, Tensor& y, const Threa
     case Un::kRelu: m([](T v) { return v > 0 ? v : T(0); }); break;
     case Un::kLeakyRelu: m([a](T v) { return v >= 0 ? v : a * v; }); break;
     case Un::kSigmoid: m([](T v) { return sigmoid(v); }); break;
+    case Un::kSilu: m([](T v) { return v * sigmoid(v); }); break;  // as Sigmoid then Mul compute it
     case Un::kTanh: m([](T v) { return std::tanh(v); }); break;
     case Un::kHardSigmoid: m([a, b](T v) { return std::max(T(0), std::min(T(1), a * v + b)); }); break;
     case Un::kHardSwish: m([](T v) { return v * std::max(T(0), std::min(T(1), v / T(6) + T(0.5))); }); break;
@@ -149,7 +150,7 @@ EZ_UNARY(Neg) EZ_UNARY(Abs) EZ_UNARY(Sqrt) EZ_UNARY(Exp) EZ_UNARY(Log) EZ_UNARY(
 EZ_UNARY(Floor) EZ_UNARY(Ceil) EZ_UNARY(Round) EZ_UNARY(Sign) EZ_UNARY(Erf) EZ_UNARY(Sin) EZ_UNARY(Cos)
 EZ_UNARY(Tan) EZ_UNARY(Asin) EZ_UNARY(Acos) EZ_UNARY(Atan) EZ_UNARY(Sinh) EZ_UNARY(Cosh) EZ_UNARY(Asinh)
 EZ_UNARY(Acosh) EZ_UNARY(Atanh) EZ_UNARY(Relu) EZ_UNARY(Sigmoid) EZ_UNARY(Tanh) EZ_UNARY(HardSwish)
-EZ_UNARY(Softplus) EZ_UNARY(Softsign) EZ_UNARY(Mish) EZ_UNARY(Not) EZ_UNARY(IsNaN)
+EZ_UNARY(Softplus) EZ_UNARY(Softsign) EZ_UNARY(Mish) EZ_UNARY(Silu) EZ_UNARY(Not) EZ_UNARY(IsNaN)
 #undef EZ_UNARY
 
 Result<KernelPtr> create_LeakyRelu(const KernelConfig& c) {
