@@ -13,6 +13,9 @@ Status fold_conv_affine(Graph& graph);
 // DequantizeLinear -> Conv/MatMul [-> Relu/Clip] -> QuantizeLinear -> QLinearConv/QLinearMatMul
 // (int8 weights kept); DequantizeLinear of constants left over -> float constants.
 Status fuse_qdq(Graph& graph);
+// ConvInteger -> Cast(float) -> Mul(scalar) [-> Add(per-channel constant)] -> one ConvInteger
+// writing float (internal inputs 4, 5 and attribute output_float).
+Status fuse_conv_integer_output(Graph& graph);
 // Concat of strided Slices of one tensor (the Focus stem) -> SpaceToDepthBlocks.
 Status fuse_space_to_depth(Graph& graph);
 // x * Clip(x + 3, 0, 6) / 6 -> HardSwish(x).

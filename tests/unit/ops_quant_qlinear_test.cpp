@@ -303,6 +303,58 @@ TEST(ConvIntegerFast, MatchesReferenceAndFollowsTheRuntimeZeroPoint) {
       }
       EXPECT_EQ(std::memcmp(fast[r][0].raw(), ref[r][0].raw(), ref[r][0].nbytes()), 0) << "run " << r;
     }
+    // The internal form that takes in ONNX Runtime's Cast -> Mul(scale) -> Add(bias): float(acc) *
+    // s + bias[m], with and without the bias, NCHW and (fast kernel) NHWC, equal bit for bit to
+    // those float operations on the int32 result above.
+    const int64_t M = c.w[0];
+    Tensor bias = Tensor::zeros(DType::kFloat32, {M});
+    for (int64_t m = 0; m < M; ++m) bias.data<float>()[m] = 0.37f * static_cast<float>(m) - 1.5f;
+    const Tensor scale = f32({0.00123f}, {});
+    for (bool with_bias : {false, true})
+      for (bool nhwc : {false, true}) {
+        SCOPED_TRACE(std::string("output_float") + (with_bias ? " + bias" : "") + (nhwc ? " nhwc" : ""));
+        Attributes af = a;
+        af.set("output_float", Attribute::of_int(1));
+        if (nhwc) af.set(kChannelsLastAttr, Attribute::of_int(1));
+        auto to_nhwc = [&](const Tensor& t) {
+          Tensor o = Tensor::zeros(t.dtype(), nchw_to_nhwc(t.shape()));
+          EXPECT_TRUE(transpose_tensor(t, o, {0, 2, 3, 1}, nullptr).ok());
+          return o;
+        };
+        std::vector<std::vector<Tensor>> fsets;
+        for (const auto& set : sets) {
+          std::vector<Tensor> in = set;
+          if (nhwc) in[0] = to_nhwc(in[0]);
+          in.push_back(scale);
+          if (with_bias) in.push_back(bias);
+          fsets.push_back(in);
+        }
+        std::vector<bool> fconst = constant;
+        fconst.push_back(false);
+        if (with_bias) fconst.push_back(true);
+        const KernelConfig fcfg = config("ConvInteger", with_bias ? 6 : 5, af);
+        std::string fimpl;
+        auto ffast = run_sets(fcfg, KernelChoice::kFast, fsets, fconst, 1, &fimpl);
+        EXPECT_EQ(fimpl, "dnnl");
+        ASSERT_EQ(ffast.size(), 3u);
+        std::vector<std::vector<Tensor>> fref;
+        if (!nhwc) {
+          fref = run_sets(fcfg, KernelChoice::kReference, fsets, fconst, 1);
+          ASSERT_EQ(fref.size(), 3u);
+        }
+        for (size_t r = 0; r < 3; ++r) {
+          Tensor want = Tensor::zeros(DType::kFloat32, ref[r][0].shape());
+          const int64_t spatial = want.numel() / (want.dim(0) * M);
+          for (int64_t i = 0; i < want.numel(); ++i) {
+            const float v = static_cast<float>(ref[r][0].data<int32_t>()[i]) * 0.00123f;
+            want.data<float>()[i] = with_bias ? v + bias.data<float>()[(i / spatial) % M] : v;
+          }
+          if (nhwc) want = to_nhwc(want);
+          ASSERT_EQ(ffast[r][0].shape(), want.shape());
+          EXPECT_EQ(std::memcmp(ffast[r][0].raw(), want.raw(), want.nbytes()), 0) << "fast, run " << r;
+          if (!nhwc) EXPECT_EQ(std::memcmp(fref[r][0].raw(), want.raw(), want.nbytes()), 0) << "reference, run " << r;
+        }
+      }
   }
 }
 

@@ -248,5 +248,50 @@ TEST(Passes, SiluWrittenOutBecomesOneNode) {
     }
 }
 
+// ONNX Runtime's dynamic quantization: DynamicQuantizeLinear -> ConvInteger -> Cast -> Mul by
+// x_scale * w_scale -> Add(bias): the Cast, Mul and Add go into the ConvInteger, whose result is
+// then bit for bit the same (the same float operations); without the Add too; a Cast read by
+// another node as well stays.
+TEST(Passes, ConvIntegerTakesInItsFloatScaleAndBias) {
+  auto build = [](bool with_add, bool cast_read_elsewhere) {
+    std::mt19937 r(3);
+    test::GraphBuilder b;
+    const ValueId x = b.input("x", {1, 4, 9, 8});
+    const ValueId xq = b.value("xq"), xs = b.value("xs"), xz = b.value("xz");
+    b.node_multi("DynamicQuantizeLinear", {x}, {xq, xs, xz});
+    Tensor w = Tensor::zeros(DType::kUInt8, {6, 4, 3, 3});
+    std::uniform_int_distribution<int> u(0, 255);
+    for (int64_t i = 0; i < w.numel(); ++i) w.data<uint8_t>()[i] = static_cast<uint8_t>(u(r));
+    Tensor wz = Tensor::zeros(DType::kUInt8, {});
+    wz.data<uint8_t>()[0] = 119;  // uint8 weights with their own zero point: the window-sum correction
+    const ValueId acc = b.node("ConvInteger", {xq, b.constant("w", w), xz, b.constant("wz", wz)}, "conv",
+                               attrs_ints("pads", {1, 1, 1, 1}));
+    Attributes to;
+    to.set("to", Attribute::of_int(1));
+    const ValueId f = b.node("Cast", {acc}, "cast", to);
+    const ValueId s = b.node("Mul", {xs, b.constant("ws", float_tensor({0.0125f}, {}))}, "scales");
+    ValueId y = b.node("Mul", {f, s}, "scaled");
+    if (with_add) y = b.node("Add", {y, b.constant("bias", float_tensor({0.5f, -1, 0.25f, 2, 0, -0.75f}, {1, 6, 1, 1}))}, "bias_add");
+    b.g.outputs() = {y};
+    if (cast_read_elsewhere) b.g.outputs().push_back(f);
+    return std::move(b.g);
+  };
+  std::mt19937 rng(13);
+  for (bool with_add : {true, false})
+    for (bool elsewhere : {false, true}) {
+      SCOPED_TRACE(std::string(with_add ? "with the bias Add" : "no Add") + (elsewhere ? ", cast also an output" : ""));
+      auto optimized = Session::from_graph(build(with_add, elsewhere));
+      auto plain = Session::from_graph(build(with_add, elsewhere), test::reference_options());
+      ASSERT_TRUE(optimized.ok() && plain.ok()) << optimized.status().to_string();
+      auto ops = op_counts((*optimized)->graph());
+      EXPECT_EQ(ops["Cast"], elsewhere ? 1 : 0);
+      EXPECT_EQ(ops["Mul"], elsewhere ? 2 : 1);  // the scalar scales' Mul stays
+      EXPECT_EQ(ops["Add"], elsewhere && with_add ? 1 : 0);
+      for (const Node& n : (*optimized)->graph().nodes())
+        if (n.op_type == "ConvInteger") EXPECT_EQ(n.attrs.get_int("output_float", 0), elsewhere ? 0 : 1);
+      test::expect_same_outputs(**optimized, **plain, {random_tensor({1, 4, 9, 8}, rng, -3.0f, 5.0f)}, 0.0);
+    }
+}
+
 }  // namespace
 }  // namespace ez

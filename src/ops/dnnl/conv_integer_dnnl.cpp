@@ -39,7 +39,8 @@ memory::data_type int8_type(DType t) { return t == DType::kUInt8 ? memory::data_
 class DnnlConvIntegerKernel final : public Kernel {
  public:
   DnnlConvIntegerKernel(KernelPtr reference, const KernelConfig& c)
-      : ref_(std::move(reference)), attrs_(c.attrs), channels_last_(wants_channels_last(c.attrs)), group_(c.attrs.get_int("group", 1)) {}
+      : ref_(std::move(reference)), attrs_(c.attrs), channels_last_(wants_channels_last(c.attrs)), group_(c.attrs.get_int("group", 1)),
+        output_float_(c.attrs.get_int("output_float", 0) != 0) {}
 
   const char* impl_name() const override { return use_ref_ ? "ref" : "dnnl"; }
   Status infer(const std::vector<KernelInput>& in, std::vector<TensorDesc>* out) override { return ref_->infer(in, out); }
@@ -52,6 +53,10 @@ class DnnlConvIntegerKernel final : public Kernel {
     EZ_RETURN_IF_ERROR(ref_->infer(in, &out));
     const Shape x = channels_last_ ? nhwc_to_nchw(in[0].desc.shape) : in[0].desc.shape;
     if (x.size() < 3 || x.size() > 5 || !in[1].value || (in.size() > 3 && in[3].present() && !in[3].value)) return Status::OK();
+    const bool has_bias = output_float_ && in.size() > 5 && in[5].present();
+    if (has_bias && !in[5].value) return Status::OK();
+    out_bias_.clear();
+    if (has_bias) out_bias_.assign(in[5].value->data<float>(), in[5].value->data<float>() + in[5].value->numel());
     x_ = x;
     y_ = channels_last_ ? nhwc_to_nchw(out[0].shape) : out[0].shape;
     const Tensor& w = *in[1].value;
@@ -148,7 +153,7 @@ class DnnlConvIntegerKernel final : public Kernel {
       }
       if (dst_reorder_) from_dst_.execute(stream, dst_buf_, args_.user_dst);
       stream.wait();
-      if (!correction_.empty()) add_correction(out[0], ctx);
+      if (!correction_.empty() || output_float_) finish(out[0], output_float_ ? in[4]->data<float>()[0] : 1.0f, ctx);
     });
   }
 
@@ -192,25 +197,49 @@ class DnnlConvIntegerKernel final : public Kernel {
     }
   }
 
-  // y[n, m, ...] += (t - w_zp[m]) * S[n, group of m, ...] (S plain NCHW; y NCHW or NHWC)
-  void add_correction(Tensor& y, const RunContext& ctx) const {
+  // One pass over the int32 sums the primitive wrote into y: the window-sum correction,
+  // acc[n, m, ...] += (t - w_zp[m]) * S[n, group of m, ...] (S plain NCHW), and with output_float
+  // y = float(acc) * s + bias[m] in place (y has the int32 sums' size), the float operations of the
+  // Cast, Mul and Add nodes it replaces, in their order. y NCHW or NHWC; each row of values (a
+  // pixel's M channels, or a channel's plane) is corrected, then converted, while it is in L1.
+  void finish(Tensor& y, float s, const RunContext& ctx) const {
     const int64_t N = y_[0], M = y_[1], G = group_, per_group = M / G, spatial = shape_numel(y_) / (N * M);
-    const int32_t* S = static_cast<const int32_t*>(sums_.get_data_handle());
-    int32_t* out = y.data<int32_t>();
-    auto planes = [&](int64_t p0, int64_t p1) {  // NCHW: p = n * M + m
-      for (int64_t p = p0; p < p1; ++p) {
-        const int64_t n = p / M, m = p % M;
-        const int64_t c = correction_[m];
-        const int32_t* s = S + (n * G + m / per_group) * spatial;
-        int32_t* o = out + p * spatial;
-        for (int64_t i = 0; i < spatial; ++i) o[i] = static_cast<int32_t>(o[i] + c * s[i]);
+    const int32_t* S = correction_.empty() ? nullptr : static_cast<const int32_t*>(sums_.get_data_handle());
+    int32_t* acc = static_cast<int32_t*>(y.raw());
+    const int64_t* corr = correction_.data();
+    const float* bias = out_bias_.empty() ? nullptr : out_bias_.data();
+    const bool to_float = output_float_;
+    // Row [e, e + len) in place, int32 sums to float; channel m0 + k * dm for element k.
+    auto convert = [=](int64_t e, int64_t len, int64_t m0, int64_t dm) {
+      const int32_t* a = acc + e;
+      float* f = reinterpret_cast<float*>(acc + e);  // the same storage: each element read, then written
+      for (int64_t k = 0; k < len; ++k) {
+        const float v = static_cast<float>(a[k]) * s;
+        f[k] = bias ? v + bias[m0 + k * dm] : v;
       }
     };
-    auto pixels = [&](int64_t p0, int64_t p1) {  // NHWC: p = n * spatial + i
+    auto pixels = [=](int64_t p0, int64_t p1) {  // NHWC: p = n * spatial + i, a row of M channels
       for (int64_t p = p0; p < p1; ++p) {
         const int64_t n = p / spatial, i = p % spatial;
-        int32_t* o = out + p * M;
-        for (int64_t m = 0; m < M; ++m) o[m] = static_cast<int32_t>(o[m] + correction_[m] * S[(n * G + m / per_group) * spatial + i]);
+        int32_t* row = acc + p * M;
+        if (S)
+          for (int64_t g = 0; g < G; ++g) {
+            const int64_t sum = S[(n * G + g) * spatial + i];
+            for (int64_t m = g * per_group; m < (g + 1) * per_group; ++m) row[m] = static_cast<int32_t>(row[m] + corr[m] * sum);
+          }
+        if (to_float) convert(p * M, M, 0, 1);
+      }
+    };
+    auto planes = [=](int64_t p0, int64_t p1) {  // NCHW: p = n * M + m, a plane of `spatial` values
+      for (int64_t p = p0; p < p1; ++p) {
+        const int64_t n = p / M, m = p % M;
+        int32_t* row = acc + p * spatial;
+        if (S) {
+          const int32_t* sums = S + (n * G + m / per_group) * spatial;
+          const int64_t c = corr[m];
+          for (int64_t i = 0; i < spatial; ++i) row[i] = static_cast<int32_t>(row[i] + c * sums[i]);
+        }
+        if (to_float) convert(p * spatial, spatial, m, 0);
       }
     };
     if (channels_last_) {
@@ -259,6 +288,8 @@ class DnnlConvIntegerKernel final : public Kernel {
   Shape x_, y_;
   std::vector<int64_t> w_sum_;       // sum over each output channel of the packed weights
   std::vector<int64_t> correction_;  // t - w_zp[m] (empty when the packed weights are w - w_zp)
+  bool output_float_;                 // internal form: y = float(acc) * s (input 4) + bias[m] (input 5)
+  std::vector<float> out_bias_;       // input 5, empty without
   int64_t window_taps_ = 0;          // products per output value (channels per group x kernel)
   bool fold_zp_ = false;
   int64_t current_zp_ = INT64_MIN;

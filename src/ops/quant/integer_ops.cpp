@@ -1,4 +1,6 @@
-// ConvInteger and MatMulInteger: uint8/int8 inputs with zero points, exact int32 outputs.
+// ConvInteger and MatMulInteger: uint8/int8 inputs with zero points, exact int32 outputs. ConvInteger
+// also has an internal form (attribute output_float, inputs 4 and 5: a float scalar scale and a
+// [M] bias; passes/fuse_conv_integer_output.cpp) that writes float(acc) * scale + bias[m].
 // (x - x_zero_point) values fit exactly in float, so the float im2col is reused; products are
 // accumulated in int32 as the specification requires.
 #include <cstring>
@@ -35,10 +37,18 @@ double zero_point(const Tensor* zp, int64_t i) {
 
 class ConvIntegerKernel final : public Kernel {
  public:
-  explicit ConvIntegerKernel(const KernelConfig& c) : attrs_(c.attrs), group_(c.attrs.get_int("group", 1)) {}
+  explicit ConvIntegerKernel(const KernelConfig& c)
+      : attrs_(c.attrs), group_(c.attrs.get_int("group", 1)), output_float_(c.attrs.get_int("output_float", 0) != 0) {}
 
   Status infer(const std::vector<KernelInput>& in, std::vector<TensorDesc>* out) override {
-    EZ_RETURN_IF_ERROR(expect_input_count(in, 2, 4, "ConvInteger"));
+    EZ_RETURN_IF_ERROR(expect_input_count(in, 2, output_float_ ? 6 : 4, "ConvInteger"));
+    if (output_float_) {  // internal form (passes/fuse_conv_integer_output.cpp): + scale [, bias]
+      if (in.size() < 5 || !in[4].present() || in[4].desc.dtype != DType::kFloat32 || shape_numel(in[4].desc.shape) != 1)
+        return invalid_model("ConvInteger with output_float needs a float scalar scale (input 4)");
+      if (in.size() > 5 && in[5].present() &&
+          (in[5].desc.dtype != DType::kFloat32 || in[5].desc.shape != Shape{in[1].desc.shape.empty() ? 0 : in[1].desc.shape[0]}))
+        return invalid_model("ConvInteger with output_float: the bias (input 5) must be float [M]");
+    }
     EZ_RETURN_IF_ERROR(expect_dtype(in[0], {DType::kUInt8, DType::kInt8}, "ConvInteger", "x"));
     EZ_RETURN_IF_ERROR(expect_dtype(in[1], {DType::kUInt8, DType::kInt8}, "ConvInteger", "w"));
     const Shape& x = in[0].desc.shape;
@@ -51,11 +61,14 @@ class ConvIntegerKernel final : public Kernel {
     EZ_ASSIGN_OR_RETURN(geom_, window_geometry(wa, Shape(x.begin() + 2, x.end()), "ConvInteger"));
     Shape os = {x[0], w[0]};
     os.insert(os.end(), geom_.out.begin(), geom_.out.end());
-    (*out)[0] = {DType::kInt32, os};
+    (*out)[0] = {output_float_ ? DType::kFloat32 : DType::kInt32, os};
     return Status::OK();
   }
 
   Status run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext& ctx) override {
+    // With output_float the int32 sums go to the (same-sized) float output first, then become
+    // float(acc) * s + bias[m] in place: Cast, Mul and Add as the unfused nodes compute them.
+    int32_t* acc = static_cast<int32_t*>(out[0].raw());
     const Tensor& x = *in[0];
     const Tensor& w = *in[1];
     const Tensor* xzp = in.size() > 2 ? in[2] : nullptr;
@@ -73,14 +86,27 @@ class ConvIntegerKernel final : public Kernel {
         const int64_t base = (n * C + g * Cg) * is;
         for (int64_t i = 0; i < Cg * is; ++i) xf[i] = static_cast<float>(x.at_double(base + i) - xz);
         im2col(xf.data(), Cg, geom_, col.data());
-        int_gemm(Mg, os, K, wq.data() + g * Mg * K, col.data(), out[0].data<int32_t>() + (n * M + g * Mg) * os, ctx.pool);
+        int_gemm(Mg, os, K, wq.data() + g * Mg * K, col.data(), acc + (n * M + g * Mg) * os, ctx.pool);
       }
+    if (output_float_) {
+      const float s = in[4]->data<float>()[0];
+      const float* bias = in.size() > 5 && in[5] ? in[5]->data<float>() : nullptr;
+      float* y = static_cast<float*>(out[0].raw());
+      for (int64_t p = 0; p < N * M; ++p)
+        for (int64_t i = p * os; i < (p + 1) * os; ++i) {
+          int32_t a;
+          std::memcpy(&a, y + i, sizeof a);  // the int32 sum in this float's place
+          const float v = static_cast<float>(a) * s;
+          y[i] = bias ? v + bias[p % M] : v;
+        }
+    }
     return Status::OK();
   }
 
  private:
   Attributes attrs_;
   int64_t group_;
+  bool output_float_;
   WindowGeometry geom_;
 };
 
