@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <type_traits>
 
 #include "ops/channels_last.h"
 #include "ops/dnnl/dnnl_common.h"
@@ -86,6 +87,10 @@ class DnnlConvIntegerKernel final : public Kernel {
       }
     }
     if (!corrected) correction_.clear();
+    // finish() adds (t - w_zp[m]) * S to the sums in int32: |acc| + |c * S| <= K * 255 * 256 stays
+    // below 2^31 for K < 32896 products per output (beyond: the reference kernel).
+    if (K * 255 * 256 >= (int64_t(1) << 31)) return Status::OK();
+    correction32_.assign(correction_.begin(), correction_.end());
     if (!int8_products_exact(ws8, in[0].desc.dtype)) return Status::OK();
     const size_t S = x.size() - 2;
     EZ_ASSIGN_OR_RETURN(WindowAttrs wa, WindowAttrs::from(attrs_, S, Shape(w.shape().begin() + 2, w.shape().end()), "ConvInteger"));
@@ -200,46 +205,55 @@ class DnnlConvIntegerKernel final : public Kernel {
   // One pass over the int32 sums the primitive wrote into y: the window-sum correction,
   // acc[n, m, ...] += (t - w_zp[m]) * S[n, group of m, ...] (S plain NCHW), and with output_float
   // y = float(acc) * s + bias[m] in place (y has the int32 sums' size), the float operations of the
-  // Cast, Mul and Add nodes it replaces, in their order. y NCHW or NHWC; each row of values (a
-  // pixel's M channels, or a channel's plane) is corrected, then converted, while it is in L1.
+  // Cast, Mul and Add nodes it replaces, in their order. y NCHW or NHWC, a row at a time (a pixel's
+  // M channels, or a channel's plane): loops without divisions or branches, over int32 (in range,
+  // see prepare) and float, that the compiler vectorises.
   void finish(Tensor& y, float s, const RunContext& ctx) const {
     const int64_t N = y_[0], M = y_[1], G = group_, per_group = M / G, spatial = shape_numel(y_) / (N * M);
-    const int32_t* S = correction_.empty() ? nullptr : static_cast<const int32_t*>(sums_.get_data_handle());
+    const int32_t* S = correction32_.empty() ? nullptr : static_cast<const int32_t*>(sums_.get_data_handle());
     int32_t* acc = static_cast<int32_t*>(y.raw());
-    const int64_t* corr = correction_.data();
+    const int32_t* corr = correction32_.data();
     const float* bias = out_bias_.empty() ? nullptr : out_bias_.data();
     const bool to_float = output_float_;
-    // Row [e, e + len) in place, int32 sums to float; channel m0 + k * dm for element k.
-    auto convert = [=](int64_t e, int64_t len, int64_t m0, int64_t dm) {
-      const int32_t* a = acc + e;
-      float* f = reinterpret_cast<float*>(acc + e);  // the same storage: each element read, then written
-      for (int64_t k = 0; k < len; ++k) {
-        const float v = static_cast<float>(a[k]) * s;
-        f[k] = bias ? v + bias[m0 + k * dm] : v;
-      }
+    // Row [e, e + len): corrected by c[k] * sum[k * ds] (no correction without c), then with
+    // output_float converted; bias b[k * db] (none without b). The same storage read as int32 and
+    // written as float: each element read, then written.
+    auto row = [=](int64_t e, int64_t len, const int32_t* c, int32_t c_one, const int32_t* sum, int64_t ds, const float* b,
+                   int64_t db) {
+      int32_t* a = acc + e;
+      float* f = reinterpret_cast<float*>(acc + e);
+      // One loop per combination, each a single read-modify-write of the row.
+      auto loop = [&](auto corrected, auto biased) {
+        for (int64_t k = 0; k < len; ++k) {
+          int32_t v = a[k];
+          if (corrected) v += (c ? c[k] : c_one) * sum[k * ds];
+          if (!to_float) {
+            a[k] = v;
+            continue;
+          }
+          const float x = static_cast<float>(v) * s;
+          f[k] = biased ? x + b[k * db] : x;
+        }
+      };
+      if (sum && b) loop(std::true_type{}, std::true_type{});
+      else if (sum) loop(std::true_type{}, std::false_type{});
+      else if (b) loop(std::false_type{}, std::true_type{});
+      else loop(std::false_type{}, std::false_type{});
     };
     auto pixels = [=](int64_t p0, int64_t p1) {  // NHWC: p = n * spatial + i, a row of M channels
       for (int64_t p = p0; p < p1; ++p) {
         const int64_t n = p / spatial, i = p % spatial;
-        int32_t* row = acc + p * M;
-        if (S)
-          for (int64_t g = 0; g < G; ++g) {
-            const int64_t sum = S[(n * G + g) * spatial + i];
-            for (int64_t m = g * per_group; m < (g + 1) * per_group; ++m) row[m] = static_cast<int32_t>(row[m] + corr[m] * sum);
-          }
-        if (to_float) convert(p * M, M, 0, 1);
+        for (int64_t g = 0; g < G; ++g) {  // one window sum per group, the same for its channels
+          const int64_t m0 = g * per_group;
+          row(p * M + m0, per_group, corr + m0, 0, S ? S + (n * G + g) * spatial + i : nullptr, 0, bias ? bias + m0 : nullptr, 1);
+        }
       }
     };
     auto planes = [=](int64_t p0, int64_t p1) {  // NCHW: p = n * M + m, a plane of `spatial` values
       for (int64_t p = p0; p < p1; ++p) {
         const int64_t n = p / M, m = p % M;
-        int32_t* row = acc + p * spatial;
-        if (S) {
-          const int32_t* sums = S + (n * G + m / per_group) * spatial;
-          const int64_t c = corr[m];
-          for (int64_t i = 0; i < spatial; ++i) row[i] = static_cast<int32_t>(row[i] + c * sums[i]);
-        }
-        if (to_float) convert(p * spatial, spatial, m, 0);
+        row(p * spatial, spatial, nullptr, S ? corr[m] : 0, S ? S + (n * G + m / per_group) * spatial : nullptr, 1,
+            bias ? bias + m : nullptr, 0);
       }
     };
     if (channels_last_) {
@@ -288,6 +302,7 @@ class DnnlConvIntegerKernel final : public Kernel {
   Shape x_, y_;
   std::vector<int64_t> w_sum_;       // sum over each output channel of the packed weights
   std::vector<int64_t> correction_;  // t - w_zp[m] (empty when the packed weights are w - w_zp)
+  std::vector<int32_t> correction32_;  // the same, for finish()'s int32 loops
   bool output_float_;                 // internal form: y = float(acc) * s (input 4) + bias[m] (input 5)
   std::vector<float> out_bias_;       // input 5, empty without
   int64_t window_taps_ = 0;          // products per output value (channels per group x kernel)
