@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 
 #include "ops/channels_last.h"
@@ -150,11 +151,24 @@ TEST(QLinearMatMul, BroadcastBatchesMatchPerMatrixProducts) {
 // that is not a multiple of 16; power-of-two scales (multiplied by the reciprocal) and others
 // (divided).
 TEST(QuantizeLinear, VectorLoopMatchesTheFormula) {
-  for (float scale : {0.25f, 1.0f, 0.0078125f, 0.1f, 0.0123f}) {
+  std::mt19937 rng(41);
+  // Powers of two (multiplied by the reciprocal), others (divided, or on AVX2 + FMA CPUs
+  // multiplied and corrected by one FMA step), among them significands of all ones (1.99999988 *
+  // 2^-7) and 1 + 2^-23, the hardest reciprocals.
+  for (float scale : {0.25f, 1.0f, 0.0078125f, 0.1f, 0.0123f, 0.0156249991f, 1.00000012f, 3.0f, 0.000731f}) {
     std::vector<float> x;
-    for (int k = -700; k <= 700; ++k) x.push_back(0.5f * k * scale);  // every half step: ties
-    for (float v : {1e30f, -1e30f, 3e9f, -3e9f, 0.0f, -0.0f, 1e-40f}) x.push_back(v);
-    x.push_back(0.3f);  // 1409 values
+    for (int k = -700; k <= 700; ++k) {
+      const float tie = 0.5f * k * scale;  // every half step: ties (exact where the product is)
+      x.push_back(tie);
+      x.push_back(std::nextafter(tie, 1e30f));  // and the floats either side of them
+      x.push_back(std::nextafter(tie, -1e30f));
+    }
+    std::uniform_real_distribution<float> u(-300.0f * scale, 300.0f * scale);
+    for (int k = 0; k < 4000; ++k) x.push_back(u(rng));
+    for (float v : {1e30f, -1e30f, 3e9f, -3e9f, 0.0f, -0.0f, 1e-40f, std::numeric_limits<float>::infinity(),
+                    -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()})
+      x.push_back(v);
+    x.push_back(0.3f);  // 8214 values: not a multiple of 16
     for (DType t : {DType::kUInt8, DType::kInt8})
       for (int zp : {0, 3, -7, 128}) {
         if (t == DType::kUInt8 && zp < 0) continue;
@@ -164,7 +178,8 @@ TEST(QuantizeLinear, VectorLoopMatchesTheFormula) {
         ASSERT_TRUE(y.ok()) << y.status().to_string();
         const double lo = t == DType::kUInt8 ? 0 : -128, hi = t == DType::kUInt8 ? 255 : 127;
         for (size_t i = 0; i < x.size(); ++i) {
-          const double want = std::min(hi, std::max(lo, std::nearbyint(static_cast<double>(x[i] / scale)) + zp));
+          const float d = x[i] / scale;  // NaN goes to the low end, as every form of the loop has it
+          const double want = std::isnan(d) ? lo : std::min(hi, std::max(lo, std::nearbyint(static_cast<double>(d)) + zp));
           ASSERT_EQ(y->at_int(static_cast<int64_t>(i)), static_cast<int64_t>(want)) << "x=" << x[i] << " scale=" << scale << " zp=" << zp;
         }
       }
@@ -352,7 +367,9 @@ TEST(ConvIntegerFast, MatchesReferenceAndFollowsTheRuntimeZeroPoint) {
           if (nhwc) want = to_nhwc(want);
           ASSERT_EQ(ffast[r][0].shape(), want.shape());
           EXPECT_EQ(std::memcmp(ffast[r][0].raw(), want.raw(), want.nbytes()), 0) << "fast, run " << r;
-          if (!nhwc) EXPECT_EQ(std::memcmp(fref[r][0].raw(), want.raw(), want.nbytes()), 0) << "reference, run " << r;
+          if (!nhwc) {
+            EXPECT_EQ(std::memcmp(fref[r][0].raw(), want.raw(), want.nbytes()), 0) << "reference, run " << r;
+          }
         }
       }
   }
