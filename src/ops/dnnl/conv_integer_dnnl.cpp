@@ -78,7 +78,7 @@ class DnnlConvIntegerKernel final : public Kernel {
     bool corrected = false;
     for (int64_t m = 0; m < M; ++m) {
       const int64_t shift = fits ? w_zp(m) : t;
-      correction_[m] = shift - w_zp(m);
+      correction_[m] = static_cast<int32_t>(shift - w_zp(m));  // within [-128, 128]
       corrected = corrected || correction_[m] != 0;
       for (int64_t k = 0; k < K; ++k) {
         const int64_t v = w.at_int(m * K + k) - shift;
@@ -89,8 +89,7 @@ class DnnlConvIntegerKernel final : public Kernel {
     if (!corrected) correction_.clear();
     // finish() adds (t - w_zp[m]) * S to the sums in int32: |acc| + |c * S| <= K * 255 * 256 stays
     // below 2^31 for K < 32896 products per output (beyond: the reference kernel).
-    if (K * 255 * 256 >= (int64_t(1) << 31)) return Status::OK();
-    correction32_.assign(correction_.begin(), correction_.end());
+    if (corrected && K * 255 * 256 >= (int64_t(1) << 31)) return Status::OK();
     if (!int8_products_exact(ws8, in[0].desc.dtype)) return Status::OK();
     const size_t S = x.size() - 2;
     EZ_ASSIGN_OR_RETURN(WindowAttrs wa, WindowAttrs::from(attrs_, S, Shape(w.shape().begin() + 2, w.shape().end()), "ConvInteger"));
@@ -210,9 +209,9 @@ class DnnlConvIntegerKernel final : public Kernel {
   // see prepare) and float, that the compiler vectorises.
   void finish(Tensor& y, float s, const RunContext& ctx) const {
     const int64_t N = y_[0], M = y_[1], G = group_, per_group = M / G, spatial = shape_numel(y_) / (N * M);
-    const int32_t* S = correction32_.empty() ? nullptr : static_cast<const int32_t*>(sums_.get_data_handle());
+    const int32_t* S = correction_.empty() ? nullptr : static_cast<const int32_t*>(sums_.get_data_handle());
     int32_t* acc = static_cast<int32_t*>(y.raw());
-    const int32_t* corr = correction32_.data();
+    const int32_t* corr = correction_.data();
     const float* bias = out_bias_.empty() ? nullptr : out_bias_.data();
     const bool to_float = output_float_;
     // Row [e, e + len): corrected by c[k] * sum[k * ds] (no correction without c), then with
@@ -301,8 +300,7 @@ class DnnlConvIntegerKernel final : public Kernel {
   bool use_ref_ = true;
   Shape x_, y_;
   std::vector<int64_t> w_sum_;       // sum over each output channel of the packed weights
-  std::vector<int64_t> correction_;  // t - w_zp[m] (empty when the packed weights are w - w_zp)
-  std::vector<int32_t> correction32_;  // the same, for finish()'s int32 loops
+  std::vector<int32_t> correction_;  // t - w_zp[m] (empty when the packed weights are w - w_zp)
   bool output_float_;                 // internal form: y = float(acc) * s (input 4) + bias[m] (input 5)
   std::vector<float> out_bias_;       // input 5, empty without
   int64_t window_taps_ = 0;          // products per output value (channels per group x kernel)
