@@ -84,12 +84,7 @@ Status fuse_conv_activation(Graph& g) {
     } else if (rd.size() == 2) {
       // SiLU: y -> Sigmoid -> s ; Mul(y, s) (either operand order), s read only by the Mul.
       for (int a = 0; a < 2 && last < 0; ++a) {
-        const Node& sig = g.nodes()[rd[a]];
-        const Node& mul = g.nodes()[rd[1 - a]];
-        if (sig.op_type != "Sigmoid" || mul.op_type != "Mul" || !sig.domain.empty() || !mul.domain.empty()) continue;
-        const ValueId s = sig.outputs[0];
-        if (sole_reader(g, readers, s) != rd[1 - a]) continue;
-        if (!((mul.inputs[0] == y && mul.inputs[1] == s) || (mul.inputs[0] == s && mul.inputs[1] == y))) continue;
+        if (silu_mul(g, readers, rd[a]) != rd[1 - a]) continue;  // rd[a] = Sigmoid(y), rd[1 - a] = Mul(y, it)
         act.kind = Activation::kSilu;
         last = rd[1 - a];
         absorbed = {rd[0], rd[1]};

@@ -11,13 +11,6 @@
 namespace ez {
 namespace {
 
-ValueId other_operand(const Node& n, ValueId x) {
-  if (n.inputs.size() != 2) return kNoValue;
-  if (n.inputs[0] == x) return n.inputs[1];
-  if (n.inputs[1] == x) return n.inputs[0];
-  return kNoValue;
-}
-
 bool plain(const Node& n, const char* op) { return n.op_type == op && n.domain.empty() && n.outputs.size() == 1; }
 
 }  // namespace

@@ -17,14 +17,6 @@ bool scalar_constant(const Graph& g, ValueId v, double* out) {
 
 bool near(double a, double b) { return std::fabs(a - b) <= 1e-6 * std::max(1.0, std::fabs(b)); }
 
-// The other operand of binary node n when one operand is `x`.
-ValueId other_operand(const Node& n, ValueId x) {
-  if (n.inputs.size() != 2) return kNoValue;
-  if (n.inputs[0] == x) return n.inputs[1];
-  if (n.inputs[1] == x) return n.inputs[0];
-  return kNoValue;
-}
-
 bool clip_is_0_6(const Graph& g, const Node& clip) {
   if (g.opset < 11) return near(clip.attrs.get_float("min", -1), 0) && near(clip.attrs.get_float("max", -1), 6);
   double lo = 0, hi = 0;

@@ -296,12 +296,7 @@ class QdqFusion {
     }
     if (rd.size() != 2) return -1;
     for (int k = 0; k < 2; ++k) {
-      const Node& sig = g_.nodes()[rd[k]];
-      const Node& mul = g_.nodes()[rd[1 - k]];
-      if (sig.op_type != "Sigmoid" || mul.op_type != "Mul" || !sig.domain.empty() || !mul.domain.empty()) continue;
-      const ValueId sv = sig.outputs[0];
-      if (sole_reader(g_, readers, sv) != rd[1 - k]) continue;
-      if (!((mul.inputs[0] == d && mul.inputs[1] == sv) || (mul.inputs[0] == sv && mul.inputs[1] == d))) continue;
+      if (silu_mul(g_, readers, rd[k]) != rd[1 - k]) continue;  // rd[k] = Sigmoid(d), rd[1 - k] = Mul(d, it)
       act->kind = ops::Activation::kSilu;
       *absorbed = {rd[0], rd[1]};
       return rd[1 - k];

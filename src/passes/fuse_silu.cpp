@@ -12,15 +12,11 @@ Status fuse_silu(Graph& g) {
   const auto readers = value_readers(g);
   std::vector<bool> dead(g.nodes().size(), false);
   for (size_t i = 0; i < g.nodes().size(); ++i) {
-    const Node& sig = g.nodes()[i];
-    if (sig.op_type != "Sigmoid" || !sig.domain.empty() || sig.inputs.size() != 1 || sig.outputs.size() != 1) continue;
-    const ValueId x = sig.inputs[0], s = sig.outputs[0];
-    if (x == kNoValue || g.value(x).desc.dtype != DType::kFloat32) continue;
-    const int m = sole_reader(g, readers, s);
+    const int m = silu_mul(g, readers, static_cast<int>(i));
     if (m < 0 || static_cast<size_t>(m) < i) continue;
+    const ValueId x = g.nodes()[i].inputs[0];
+    if (x == kNoValue || g.value(x).desc.dtype != DType::kFloat32) continue;
     const Node& mul = g.nodes()[m];
-    if (mul.op_type != "Mul" || !mul.domain.empty() || mul.inputs.size() != 2) continue;
-    if (!((mul.inputs[0] == x && mul.inputs[1] == s) || (mul.inputs[0] == s && mul.inputs[1] == x))) continue;
     Node silu;
     silu.name = mul.name;
     silu.op_type = "Silu";

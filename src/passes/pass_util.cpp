@@ -29,6 +29,23 @@ int sole_reader(const Graph& g, const std::vector<std::vector<int>>& readers, Va
   return readers[v][0];
 }
 
+ValueId other_operand(const Node& n, ValueId x) {
+  if (n.inputs.size() != 2) return kNoValue;
+  if (n.inputs[0] == x) return n.inputs[1];
+  if (n.inputs[1] == x) return n.inputs[0];
+  return kNoValue;
+}
+
+int silu_mul(const Graph& g, const std::vector<std::vector<int>>& readers, int sig) {
+  const Node& s = g.nodes()[sig];
+  if (s.op_type != "Sigmoid" || !s.domain.empty() || s.inputs.size() != 1 || s.outputs.size() != 1) return -1;
+  const int m = sole_reader(g, readers, s.outputs[0]);
+  if (m < 0) return -1;
+  const Node& mul = g.nodes()[m];
+  if (mul.op_type != "Mul" || !mul.domain.empty() || other_operand(mul, s.outputs[0]) != s.inputs[0]) return -1;
+  return m;
+}
+
 void erase_nodes(Graph& g, const std::vector<bool>& dead) {
   std::vector<Node> kept;
   for (size_t n = 0; n < g.nodes().size(); ++n)

@@ -14,6 +14,12 @@ std::vector<int> value_producers(const Graph& g);
 bool is_graph_output(const Graph& g, ValueId v);
 // The single node reading v, or -1 if v has several readers, none, or is a graph output.
 int sole_reader(const Graph& g, const std::vector<std::vector<int>>& readers, ValueId v);
+// The other operand of binary node n when one operand is x (kNoValue when neither is, or n is not
+// binary).
+ValueId other_operand(const Node& n, ValueId x);
+// SiLU written out, Mul(x, Sigmoid(x)) in either operand order: for node `sig` a Sigmoid whose
+// output that Mul alone reads, the Mul's index; else -1.
+int silu_mul(const Graph& g, const std::vector<std::vector<int>>& readers, int sig);
 // Removes nodes whose flag is set (order of the rest is kept).
 void erase_nodes(Graph& g, const std::vector<bool>& dead);
 
