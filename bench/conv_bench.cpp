@@ -233,6 +233,91 @@ void BM_Conv1x1Nhwc(benchmark::State& state) {
   state.counters["GFLOP/s"] = benchmark::Counter(flops * state.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
 
+// int8 3x3 depthwise in the form edgezoo's quantizer writes (u8 NHWC in and out, float
+// accumulator, SiLU or none): oneDNN's jit_int8 kernel (impl 0, EDGEZOO_DW_INT8=0) against
+// edgezoo's AVX-512 kernel (impl 1). Arguments: (case, threads, impl, silu).
+struct DwCase {
+  const char* name;
+  int64_t c, hw, stride;
+};
+const DwCase kDepthwise[] = {{"dw 64 @52", 64, 52, 1}, {"dw 16 @104", 16, 104, 1}, {"dw 64 s2 @52", 64, 52, 2}, {"dw 128 @13", 128, 13, 1}};
+
+void BM_DepthwiseInt8(benchmark::State& state) {
+  const DwCase& dc = kDepthwise[state.range(0)];
+  KernelConfig cfg = conv_config({dc.name, dc.c, dc.hw, dc.c, 3, dc.stride, dc.c}, "QLinearConv");
+  cfg.num_inputs = 9;
+  cfg.attrs.set("float_accumulator", one_int(1));
+  cfg.attrs.set(kChannelsLastAttr, one_int(1));
+  if (state.range(3)) cfg.attrs.set("activation", str("Silu"));
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> u8(0, 255), s8(-60, 60), b32(-2000, 2000);
+  Tensor x = Tensor::zeros(DType::kUInt8, {1, dc.hw, dc.hw, dc.c}), w = Tensor::zeros(DType::kInt8, {dc.c, 1, 3, 3});
+  Tensor b = Tensor::zeros(DType::kInt32, {dc.c}), ws = Tensor::zeros(DType::kFloat32, {dc.c}), wz = Tensor::zeros(DType::kInt8, {dc.c});
+  for (int64_t i = 0; i < x.numel(); ++i) x.data<uint8_t>()[i] = static_cast<uint8_t>(u8(rng));
+  for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = static_cast<int8_t>(s8(rng));
+  for (int64_t i = 0; i < dc.c; ++i) b.data<int32_t>()[i] = b32(rng), ws.data<float>()[i] = 0.01f;
+  auto scalar = [](DType t, double v) {
+    Tensor s = Tensor::zeros(t, {});
+    if (t == DType::kFloat32) s.data<float>()[0] = static_cast<float>(v);
+    else s.data<uint8_t>()[0] = static_cast<uint8_t>(v);
+    return s;
+  };
+  const std::vector<Tensor> in = {x, scalar(DType::kFloat32, 0.02), scalar(DType::kUInt8, 30), w, ws, wz,
+                                  scalar(DType::kFloat32, 0.05), scalar(DType::kUInt8, 10), b};
+  if (state.range(2) == 0) setenv("EDGEZOO_DW_INT8", "0", 1);
+  const int64_t out = (dc.hw - 1) / dc.stride + 1;
+  run_kernel(state, cfg, in, {false, true, true, true, true, true, true, true, true}, 2.0 * out * out * dc.c * 9,
+             std::string(dc.name) + (state.range(3) ? " silu" : ""), /*always_fast=*/true);
+  unsetenv("EDGEZOO_DW_INT8");
+}
+
+// int8 1x1 in the same form: oneDNN (impl 0, EDGEZOO_CONV1X1_INT8=0) against edgezoo's VNNI
+// kernel (impl 1). Arguments: (case, threads, impl, silu).
+const NhwcCase kInt8x1[] = {{"64->64 @52", 64, 52, 64}, {"32->32 @52", 32, 52, 32}, {"128->64 @26", 128, 26, 64},
+                            {"256->256 @13", 256, 13, 256}, {"64->80 @52", 64, 52, 80}};
+
+void BM_Conv1x1Int8(benchmark::State& state) {
+  const NhwcCase& cc = kInt8x1[state.range(0)];
+  KernelConfig cfg = conv_config({cc.name, cc.c, cc.hw, cc.m, 1, 1, 1}, "QLinearConv");
+  cfg.num_inputs = 9;
+  cfg.attrs.set("float_accumulator", one_int(1));
+  cfg.attrs.set(kChannelsLastAttr, one_int(1));
+  if (state.range(3)) cfg.attrs.set("activation", str("Silu"));
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> u8(0, 255), s8(-60, 60), b32(-2000, 2000);
+  Tensor x = Tensor::zeros(DType::kUInt8, {1, cc.hw, cc.hw, cc.c}), w = Tensor::zeros(DType::kInt8, {cc.m, cc.c, 1, 1});
+  Tensor b = Tensor::zeros(DType::kInt32, {cc.m}), ws = Tensor::zeros(DType::kFloat32, {cc.m}), wz = Tensor::zeros(DType::kInt8, {cc.m});
+  for (int64_t i = 0; i < x.numel(); ++i) x.data<uint8_t>()[i] = static_cast<uint8_t>(u8(rng));
+  for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = static_cast<int8_t>(s8(rng));
+  for (int64_t i = 0; i < cc.m; ++i) b.data<int32_t>()[i] = b32(rng), ws.data<float>()[i] = 0.001f;
+  auto scalar = [](DType t, double v) {
+    Tensor s = Tensor::zeros(t, {});
+    if (t == DType::kFloat32) s.data<float>()[0] = static_cast<float>(v);
+    else s.data<uint8_t>()[0] = static_cast<uint8_t>(v);
+    return s;
+  };
+  const std::vector<Tensor> in = {x, scalar(DType::kFloat32, 0.02), scalar(DType::kUInt8, 30), w, ws, wz,
+                                  scalar(DType::kFloat32, 0.05), scalar(DType::kUInt8, 10), b};
+  if (state.range(2) == 0) setenv("EDGEZOO_CONV1X1_INT8", "0", 1);
+  run_kernel(state, cfg, in, {false, true, true, true, true, true, true, true, true}, 2.0 * cc.hw * cc.hw * cc.c * cc.m,
+             std::string(cc.name) + (state.range(3) ? " silu" : ""), /*always_fast=*/true);
+  unsetenv("EDGEZOO_CONV1X1_INT8");
+}
+
+void int8x1_args(benchmark::internal::Benchmark* b) {
+  for (int64_t c = 0; c < static_cast<int64_t>(std::size(kInt8x1)); ++c)
+    for (int64_t threads : {1, 2})
+      for (int64_t silu : {0, 1})
+        for (int64_t ours : {0, 1}) b->Args({c, threads, ours, silu});
+}
+
+void depthwise_args(benchmark::internal::Benchmark* b) {
+  for (int64_t c = 0; c < static_cast<int64_t>(std::size(kDepthwise)); ++c)
+    for (int64_t threads : {1, 2})
+      for (int64_t silu : {0, 1})
+        for (int64_t ours : {0, 1}) b->Args({c, threads, ours, silu});
+}
+
 void nhwc1x1_args(benchmark::internal::Benchmark* b) {
   for (int64_t c = 0; c < static_cast<int64_t>(std::size(kNhwc1x1)); ++c)
     for (int64_t threads : {1, 2})
@@ -259,6 +344,8 @@ BENCHMARK(BM_Conv)->Apply(conv_args)->Unit(benchmark::kMillisecond)->UseRealTime
 BENCHMARK(BM_FusedConvSilu)->Apply(conv_args)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Conv3x3Nhwc)->Apply(nhwc_args)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Conv1x1Nhwc)->Apply(nhwc1x1_args)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Conv1x1Int8)->Apply(int8x1_args)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_DepthwiseInt8)->Apply(depthwise_args)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_GemmClassifierHead)->Apply(other_args)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_MatMulBatched)->Apply(other_args)->Unit(benchmark::kMillisecond)->UseRealTime();
 

@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -16,6 +17,7 @@
 #include "ops/channels_last.h"
 #include "ops/op_util.h"
 #include "ops/registry.h"
+#include "ops/x86/cpu_features.h"
 
 namespace ez::ops {
 namespace {
@@ -387,10 +389,13 @@ struct ConvCase {
   std::string activation = "";  // fused by the QDQ pass: y_q (scale 0.03, zp 120, uint8) -> act -> output
   bool float_acc = false;       // "float_accumulator": sum -> float -> act -> output, no y_q
   bool channel_mult = false;    // with float_acc: internal input 9, a multiplier per output channel
+  bool output_float = false;    // with float_acc: the float result itself (output_float=1)
 };
 
 // float_route_forced: EDGEZOO_INT8_FLOAT_ROUTE=1 is set, so the exact float route must be taken.
-void check_fast_conv(const ConvCase& c, bool channels_last, bool float_route_forced, std::mt19937& rng) {
+// expect_impl: the implementation the fast kernel must have chosen (empty: oneDNN's, either route).
+void check_fast_conv(const ConvCase& c, bool channels_last, bool float_route_forced, std::mt19937& rng,
+                     const std::string& expect_impl = "") {
   const int64_t M = c.w[0];
   Attributes a;
   a.set("group", Attribute::of_int(c.group));
@@ -398,6 +403,7 @@ void check_fast_conv(const ConvCase& c, bool channels_last, bool float_route_for
   a.set("strides", Attribute::of_ints(c.strides));
   a.set("dilations", Attribute::of_ints(c.dilations));
   if (c.float_acc) a.set("float_accumulator", Attribute::of_int(1));
+  if (c.output_float) a.set("output_float", Attribute::of_int(1));
   if (!c.activation.empty() && c.float_acc) {
     Attribute name;
     name.kind = Attribute::Kind::kString;
@@ -452,8 +458,13 @@ void check_fast_conv(const ConvCase& c, bool channels_last, bool float_route_for
   std::string impl;
   auto fast = run_op(config("QLinearConv", static_cast<int>(in.size()), a), KernelChoice::kFast, in, &impl);
   ASSERT_TRUE(fast.ok()) << fast.status().to_string();
-  // int8 kernels, or (without VNNI, when they could overflow) the exact float32 route.
-  EXPECT_TRUE(impl == "dnnl" || impl == "dnnl-f32") << impl;
+  // int8 kernels, or (without VNNI, when they could overflow) the exact float32 route; or the
+  // hand-written kernel the case was made for.
+  if (expect_impl.empty()) {
+    EXPECT_TRUE(impl == "dnnl" || impl == "dnnl-f32") << impl;
+  } else {
+    EXPECT_EQ(impl, expect_impl);
+  }
   if (float_route_forced) {
     EXPECT_EQ(impl, "dnnl-f32");
   }
@@ -463,6 +474,17 @@ void check_fast_conv(const ConvCase& c, bool channels_last, bool float_route_for
     ASSERT_TRUE(transpose_tensor(*fast, f, {0, 3, 1, 2}, nullptr).ok());
   }
   ASSERT_EQ(f.shape(), ref->shape());
+  if (c.output_float) {  // v = float(sum + B) * s_x*s_w exactly; the activation to ~2e-7 relative
+    for (int64_t i = 0; i < f.numel(); ++i) {
+      const float want = ref->data<float>()[i], got = f.data<float>()[i];
+      if (c.activation.empty()) {
+        ASSERT_EQ(got, want) << "element " << i;
+      } else {
+        ASSERT_NEAR(got, want, 2e-6f * std::max(1.0f, std::abs(want))) << "element " << i;
+      }
+    }
+    return;
+  }
   int64_t off = 0;
   for (int64_t i = 0; i < f.numel(); ++i) {
     const int d = static_cast<int>(f.at_int(i) - ref->at_int(i));
@@ -511,7 +533,10 @@ TEST(QLinearConvFast, MatchesReferenceOnAwkwardShapes) {
       {{1, 256, 6, 5}, {64, 256, 1, 1}, 1, {0, 0, 0, 0}, {1, 1}, {1, 1}, U, S, U, true, true, 128, 0, 7, "Silu"},
   };
   // Each case on the CPU's own route, then forced onto the exact float route (which VNNI CPUs
-  // would otherwise never take).
+  // would otherwise never take). oneDNN's kernels throughout: edgezoo's own int8 kernels, which
+  // would take some of these cases, are checked below.
+  setenv("EDGEZOO_DW_INT8", "0", 1);
+  setenv("EDGEZOO_CONV1X1_INT8", "0", 1);
   for (bool forced : {false, true}) {
     if (forced) setenv("EDGEZOO_INT8_FLOAT_ROUTE", "1", 1);
     for (size_t i = 0; i < cases.size(); ++i)
@@ -520,6 +545,43 @@ TEST(QLinearConvFast, MatchesReferenceOnAwkwardShapes) {
         check_fast_conv(cases[i], nhwc, forced, rng);
       }
     if (forced) unsetenv("EDGEZOO_INT8_FLOAT_ROUTE");
+  }
+  unsetenv("EDGEZOO_DW_INT8");
+  unsetenv("EDGEZOO_CONV1X1_INT8");
+}
+
+// edgezoo's own int8 kernels (ops/x86/depthwise_int8.h on AVX-512, ops/x86/conv1x1_int8.h on
+// AVX-512 VNNI) against the reference, on shapes that exercise their edges: channel blocks and
+// tails, rows that are not a multiple of the tile, both strides, one-sided padding, both 8-bit
+// types, activations, channel multipliers, float outputs, two images. Where the CPU lacks the ISA
+// the same cases must run on oneDNN instead.
+TEST(QLinearConvHandKernels, MatchReferenceAndAreChosen) {
+  std::mt19937 rng(23);
+  const DType U = DType::kUInt8, S = DType::kInt8;
+  const bool dw_isa = x86::has_avx512f(), vnni_isa = x86::has_avx512_vnni();
+  struct Case {
+    ConvCase c;
+    bool depthwise;
+  };
+  const std::vector<Case> cases = {
+      {{{1, 16, 9, 11}, {16, 1, 3, 3}, 16, {1, 1, 1, 1}, {1, 1}, {1, 1}, U, S, U, true, true, 30, 0, 10, "Silu", true}, true},
+      {{{2, 32, 8, 7}, {32, 1, 3, 3}, 32, {1, 1, 1, 1}, {2, 2}, {1, 1}, U, S, U, true, true, 128, 0, 0, "", true}, true},
+      {{{1, 48, 10, 9}, {48, 1, 3, 3}, 48, {0, 0, 1, 1}, {2, 2}, {1, 1}, S, S, S, true, false, -3, 0, -7, "Relu", true}, true},
+      {{{1, 16, 6, 13}, {16, 1, 3, 3}, 16, {1, 0, 0, 1}, {1, 1}, {1, 1}, U, S, S, false, true, 200, 0, 5, "HardSwish", true, true}, true},
+      {{{1, 64, 7, 5}, {64, 1, 3, 3}, 64, {1, 1, 1, 1}, {1, 1}, {1, 1}, U, S, U, true, true, 0, 0, 255, "Sigmoid", true, true}, true},
+      {{{1, 16, 5, 6}, {16, 1, 3, 3}, 16, {0, 0, 0, 0}, {1, 1}, {1, 1}, U, S, U, true, true, 77, 0, 1, "LeakyRelu", true}, true},
+      {{{1, 64, 9, 7}, {64, 64, 1, 1}, 1, {0, 0, 0, 0}, {1, 1}, {1, 1}, U, S, U, true, true, 30, 0, 10, "Silu", true}, false},
+      {{{2, 32, 5, 7}, {48, 32, 1, 1}, 1, {0, 0, 0, 0}, {1, 1}, {1, 1}, U, S, S, true, false, 128, 0, -3, "", true}, false},
+      {{{1, 8, 11, 3}, {20, 8, 1, 1}, 1, {0, 0, 0, 0}, {1, 1}, {1, 1}, U, S, U, true, true, 255, 0, 128, "Relu", true, true}, false},
+      {{{1, 64, 13, 13}, {80, 64, 1, 1}, 1, {0, 0, 0, 0}, {1, 1}, {1, 1}, U, S, U, true, true, 12, 0, 0, "Sigmoid", true, false, true}, false},
+      {{{1, 64, 4, 9}, {4, 64, 1, 1}, 1, {0, 0, 0, 0}, {1, 1}, {1, 1}, U, S, U, true, true, 12, 0, 0, "", true, false, true}, false},
+      {{{1, 16, 6, 6}, {1, 16, 1, 1}, 1, {0, 0, 0, 0}, {1, 1}, {1, 1}, U, S, U, false, true, 99, 0, 0, "Silu", true, false, true}, false},
+      {{{1, 4, 17, 1}, {128, 4, 1, 1}, 1, {0, 0, 0, 0}, {1, 1}, {1, 1}, U, S, U, true, true, 1, 0, 100, "Sigmoid", true}, false},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE("case " + std::to_string(i));
+    const bool hand = cases[i].depthwise ? dw_isa : vnni_isa;
+    check_fast_conv(cases[i].c, true, false, rng, hand ? (cases[i].depthwise ? "avx512-dw" : "vnni-1x1") : "");
   }
 }
 

@@ -71,6 +71,11 @@ bool int8_products_exact(const Tensor& w_s8, DType x_type) {
   return true;
 }
 
+bool cpu_has_amx_int8() {
+  const int isa = static_cast<int>(dnnl::get_effective_cpu_isa()), amx = static_cast<int>(dnnl::cpu_isa::avx512_core_amx);
+  return (isa & amx) == amx;
+}
+
 void skip_amx_for_short_reductions(dnnl::convolution_forward::primitive_desc& pd, int64_t reduction) {
   if (reduction >= kAmxMinReduction) return;
   while (std::strstr(pd.impl_info_str(), "amx") && pd.next_impl()) {

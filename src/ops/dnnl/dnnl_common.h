@@ -41,6 +41,8 @@ bool int8_products_exact(const Tensor& w_s8, DType x_type);
 // from 128 channels up (3x3 with 64 channels: 0.7x). oneDNN picks AMX whenever the CPU has it;
 // this moves `pd` on to the next implementation that is not AMX for shorter reductions.
 constexpr int64_t kAmxMinReduction = 128;
+// Whether oneDNN runs int8 convolutions with AMX tiles on this CPU.
+bool cpu_has_amx_int8();
 void skip_amx_for_short_reductions(dnnl::convolution_forward::primitive_desc& pd, int64_t reduction);
 
 // The activation as eltwise post-ops (HardSigmoid: linear then clip), then the scalar affine.

@@ -11,6 +11,8 @@
 // with output_float, a float32 destination). A channel multiplier (internal input 9) is a
 // per-channel binary_mul post-op after the activation (in the float route, a step of the
 // narrowing loop).
+// 3x3 depthwise and 1x1 layers in the float_accumulator form on NHWC run on edgezoo's own AVX-512
+// kernels instead (ops/x86/depthwise_int8.h, ops/x86/conv1x1_int8.h), where the CPU has them.
 // Anything else (non-constant weights or quantization parameters, shifted weights outside s8,
 // ranks other than 3..5) runs on the reference kernel.
 //
@@ -31,6 +33,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 
 #include "ops/channels_last.h"
 #include "ops/dnnl/dnnl_common.h"
@@ -39,6 +42,9 @@
 #include "ops/op_util.h"
 #include "ops/quant/qlinear_common.h"
 #include "ops/registry.h"
+#include "ops/x86/conv1x1_int8.h"
+#include "ops/x86/depthwise_int8.h"
+#include "ops/x86/epilogue_params.h"
 
 namespace ez::ops {
 namespace {
@@ -57,13 +63,19 @@ class DnnlQLinearConvKernel final : public Kernel {
         act_signed_(c.attrs.get_int("activation_input_type", static_cast<int64_t>(DType::kUInt8)) == static_cast<int64_t>(DType::kInt8)),
         float_out_(c.attrs.get_int("output_float", 0) != 0), float_acc_(c.attrs.get_int("float_accumulator", 0) != 0) {}
 
-  const char* impl_name() const override { return use_ref_ ? "ref" : float_route_ ? "dnnl-f32" : "dnnl"; }
+  const char* impl_name() const override {
+    if (depthwise_) return depthwise_int8::DepthwiseInt8::name();
+    if (conv1x1_) return conv1x1_int8::Conv1x1Int8::name();
+    return use_ref_ ? "ref" : float_route_ ? "dnnl-f32" : "dnnl";
+  }
 
   Status infer(const std::vector<KernelInput>& in, std::vector<TensorDesc>* out) override { return ref_->infer(in, out); }
 
   Status prepare(const std::vector<KernelInput>& in) override {
     use_ref_ = true;
     built_ = false;
+    depthwise_.reset();
+    conv1x1_.reset();
     EZ_RETURN_IF_ERROR(ref_->prepare(in));
     std::vector<TensorDesc> out(1);
     EZ_RETURN_IF_ERROR(ref_->infer(in, &out));
@@ -122,6 +134,7 @@ class DnnlQLinearConvKernel final : public Kernel {
     float_route_ = !int8_products_exact(w_s8_, in[0].desc.dtype) || post_ops().len() > 4 || has_repeated_eltwise(post_ops()) ||
                    float_route_forced();
     use_ref_ = false;
+    if (prepare_depthwise(in[0].desc.dtype, out[0].dtype) || prepare_conv1x1(in[0].desc.dtype, out[0].dtype)) return Status::OK();
     // oneDNN sizes a primitive's threading for the threads it sees when it is created; inside an
     // OpenMP parallel region that is one, and int8 kernels so configured gave wrong results when
     // run on more threads. The session prepares on plain threads now; should a caller prepare
@@ -131,6 +144,14 @@ class DnnlQLinearConvKernel final : public Kernel {
   }
 
   Status run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext& ctx) override {
+    if (depthwise_) {
+      depthwise_->run(in[0]->raw(), out[0].raw(), ctx.pool);
+      return Status::OK();
+    }
+    if (conv1x1_) {
+      conv1x1_->run(in[0]->data<uint8_t>(), out[0].raw(), ctx.pool);
+      return Status::OK();
+    }
     if (!use_ref_ && !built_) build();
     if (use_ref_) return ref_->run(in, out, ctx);
     if (float_route_) return run_float_route(*in[0], out[0], ctx);
@@ -186,6 +207,63 @@ class DnnlQLinearConvKernel final : public Kernel {
   // EDGEZOO_INT8_FLOAT_ROUTE=1 takes the float route everywhere: tests cover it on VNNI CPUs,
   // which never need it.
   static bool float_route_forced() { return env_equals("EDGEZOO_INT8_FLOAT_ROUTE", "1"); }
+
+  // edgezoo's own kernel for 3x3 depthwise layers in the quantizer's float_accumulator form on
+  // NHWC (ops/x86/depthwise_int8.h): oneDNN's int8 depthwise kernel is slower there than its
+  // float one. EDGEZOO_DW_INT8=0 in the environment leaves them to oneDNN (for comparisons).
+  bool prepare_depthwise(DType xt, DType yt) {
+    const Shape& w = w_s8_.shape();
+    if (!channels_last_ || x_.size() != 4 || !float_acc_ || float_out_ || group_ != x_[1] || w[0] != group_ || w[1] != 1 ||
+        w[2] != 3 || w[3] != 3 || !x86::epilogue_supported(act_) || float_route_forced() || env_equals("EDGEZOO_DW_INT8", "0"))
+      return false;
+    const WindowGeometry& g = geom_;
+    if (g.strides[0] != g.strides[1] || g.dilations[0] != 1 || g.dilations[1] != 1) return false;
+    depthwise_int8::Problem p;
+    p.n = x_[0], p.c = x_[1], p.in_h = x_[2], p.in_w = x_[3], p.out_h = y_[2], p.out_w = y_[3];
+    p.stride = g.strides[0], p.pad_top = g.pad_begin[0], p.pad_left = g.pad_begin[1];
+    p.x_signed = xt == DType::kInt8, p.y_signed = yt == DType::kInt8;
+    p.x_zp = x_zp_, p.y_zp = y_zp_, p.y_scale = y_scale_;
+    if (!depthwise_int8::supported(p)) return false;
+    const int64_t M = w[0];
+    std::vector<int32_t> wi(w_s8_.data<int8_t>(), w_s8_.data<int8_t>() + w_s8_.numel());
+    std::vector<float> mult(M);
+    for (int64_t m = 0; m < M; ++m) mult[m] = scales_[scales_.size() == 1 ? 0 : m];
+    auto k = std::make_unique<depthwise_int8::DepthwiseInt8>(p, wi.data(), bias_values_.empty() ? nullptr : bias_values_.data(),
+                                                             mult.data(), channel_mult_.empty() ? nullptr : channel_mult_.data(), act_);
+    if (!k->ok()) return false;
+    depthwise_ = std::move(k);
+    w_s8_ = Tensor();
+    return true;
+  }
+
+  // edgezoo's own kernel for 1x1 stride-1 layers in the float_accumulator form on NHWC with
+  // uint8 activations (ops/x86/conv1x1_int8.h), on VNNI CPUs: oneDNN's activation post-ops cost
+  // more than the products there. Not where oneDNN has AMX for the reduction (128 channels and
+  // more): its tiles outrun the VNNI sums by more than the epilogue saves (256 -> 256 channels at
+  // 13x13: 15 us against 59, one thread). EDGEZOO_CONV1X1_INT8=0 leaves them all to oneDNN (for
+  // comparisons).
+  bool prepare_conv1x1(DType xt, DType yt) {
+    const Shape& w = w_s8_.shape();
+    if (!channels_last_ || x_.size() != 4 || !float_acc_ || group_ != 1 || xt != DType::kUInt8 || w[2] != 1 || w[3] != 1 ||
+        !x86::epilogue_supported(act_) || float_route_forced() || env_equals("EDGEZOO_CONV1X1_INT8", "0"))
+      return false;
+    const WindowGeometry& g = geom_;
+    for (size_t i = 0; i < 2; ++i)
+      if (g.strides[i] != 1 || g.dilations[i] != 1 || g.pad_begin[i] != 0 || g.pad_end[i] != 0) return false;
+    conv1x1_int8::Problem p;
+    p.pixels = x_[0] * x_[2] * x_[3], p.in_c = x_[1], p.out_c = w[0];
+    p.x_zp = x_zp_, p.float_out = float_out_, p.y_signed = yt == DType::kInt8, p.y_zp = y_zp_, p.y_scale = y_scale_;
+    if (!conv1x1_int8::supported(p) || (p.in_c >= kAmxMinReduction && cpu_has_amx_int8())) return false;
+    const int64_t M = w[0];
+    std::vector<float> mult(M);
+    for (int64_t m = 0; m < M; ++m) mult[m] = scales_[scales_.size() == 1 ? 0 : m];
+    auto k = std::make_unique<conv1x1_int8::Conv1x1Int8>(p, w_s8_.data<int8_t>(), bias_values_.empty() ? nullptr : bias_values_.data(),
+                                                         mult.data(), channel_mult_.empty() ? nullptr : channel_mult_.data(), act_);
+    if (!k->ok()) return false;
+    conv1x1_ = std::move(k);
+    w_s8_ = Tensor();
+    return true;
+  }
 
   // Creates the primitive and packs the weights; on failure the reference kernel runs instead.
   void build() {
@@ -419,6 +497,9 @@ class DnnlQLinearConvKernel final : public Kernel {
   memory src_buf_, dst_buf_;
   dnnl::reorder to_src_, from_dst_;
   RunArgs args_;  // the int8 route's, kept between runs
+  // Set when prepare chose one of edgezoo's own kernels.
+  std::unique_ptr<depthwise_int8::DepthwiseInt8> depthwise_;
+  std::unique_ptr<conv1x1_int8::Conv1x1Int8> conv1x1_;
 };
 
 }  // namespace

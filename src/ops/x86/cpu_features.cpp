@@ -11,4 +11,22 @@ bool has_avx2_fma() {
 #endif
 }
 
+bool has_avx512f() {
+#ifdef EDGEZOO_X86
+  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+  return ok;
+#else
+  return false;
+#endif
+}
+
+bool has_avx512_vnni() {
+#ifdef EDGEZOO_X86
+  static const bool ok = has_avx512f() && __builtin_cpu_supports("avx512vnni");
+  return ok;
+#else
+  return false;
+#endif
+}
+
 }  // namespace ez::ops::x86

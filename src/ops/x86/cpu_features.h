@@ -5,5 +5,9 @@ namespace ez::ops::x86 {
 
 // AVX2 and FMA, the ISA of the *_avx2.cpp kernels. False off x86-64.
 bool has_avx2_fma();
+// AVX-512F and FMA, the ISA of the *_avx512.cpp kernels. False off x86-64.
+bool has_avx512f();
+// AVX-512F, VNNI and FMA, the ISA of the *_avx512vnni.cpp kernels. False off x86-64.
+bool has_avx512_vnni();
 
 }  // namespace ez::ops::x86

@@ -1,0 +1,100 @@
+// Helpers shared by the AVX-512F + FMA kernels (*_avx512.cpp, built with -mavx512f -mfma): the
+// activation epilogue over several vectors at once. Include this header only from those files.
+#pragma once
+
+#include <immintrin.h>
+
+#include "ops/x86/epilogue_params.h"
+
+namespace ez::ops::x86::avx512 {
+
+inline __m512 splat(float f) { return _mm512_set1_ps(f); }
+
+// 1 / (1 + e^-v) for N vectors, stage by stage (the chains of different vectors fill each
+// other's latency). e^-v = 2^n * 2^f with n = round(-v log2 e), |f| <= 1/2, 2^f by a degree-6
+// polynomial (relative error 1e-7, fitted for this range) and 2^n by vscalefps; the exponent is
+// capped at 127 so that 1 + e^-v stays finite (sigmoid < 1e-38 there). The reciprocal is the
+// 14-bit estimate refined by one Newton step (relative error ~1e-8): a division costs about as
+// much as the rest together. oneDNN's swish post-op divides, which is why it costs twice this.
+template <int N>
+inline void sigmoid_many(const __m512 (&v)[N], __m512 (&out)[N]) {
+  __m512 u[N], n[N], p[N];
+#pragma GCC unroll 16
+  for (int i = 0; i < N; ++i) {
+    u[i] = _mm512_min_ps(_mm512_mul_ps(v[i], splat(-1.44269504088896341f)), splat(127.0f));
+    n[i] = _mm512_roundscale_ps(u[i], _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    u[i] = _mm512_sub_ps(u[i], n[i]);
+    p[i] = _mm512_fmadd_ps(splat(1.5345805149991065e-4f), u[i], splat(1.3399930903688073e-3f));
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < N; ++i) p[i] = _mm512_fmadd_ps(p[i], u[i], splat(9.618489071726799e-3f));
+#pragma GCC unroll 16
+  for (int i = 0; i < N; ++i) p[i] = _mm512_fmadd_ps(p[i], u[i], splat(5.550328642129898e-2f));
+#pragma GCC unroll 16
+  for (int i = 0; i < N; ++i) p[i] = _mm512_fmadd_ps(p[i], u[i], splat(2.4022646248340607e-1f));
+#pragma GCC unroll 16
+  for (int i = 0; i < N; ++i) p[i] = _mm512_fmadd_ps(p[i], u[i], splat(6.931471824645996e-1f));
+#pragma GCC unroll 16
+  for (int i = 0; i < N; ++i) p[i] = _mm512_fmadd_ps(p[i], u[i], splat(1.0f));
+#pragma GCC unroll 16
+  for (int i = 0; i < N; ++i) {
+    const __m512 d = _mm512_add_ps(splat(1.0f), _mm512_scalef_ps(p[i], n[i]));
+    const __m512 r = _mm512_rcp14_ps(d);
+    out[i] = _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, splat(2.0f)));
+  }
+}
+
+// The activation (and the scalar affine after it) as ops/nn/activation.cpp writes it, in place
+// over N vectors.
+template <int N>
+inline void activate_many(const EpilogueParams& a, __m512 (&v)[N]) {
+  const __m512 zero = _mm512_setzero_ps(), one = splat(1.0f);
+  switch (a.act) {
+    case kActRelu:
+#pragma GCC unroll 16
+      for (int i = 0; i < N; ++i) v[i] = _mm512_max_ps(v[i], zero);
+      break;
+    case kActLeakyRelu:
+#pragma GCC unroll 16
+      for (int i = 0; i < N; ++i)
+        v[i] = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v[i], zero, _CMP_GE_OQ), _mm512_mul_ps(v[i], splat(a.alpha)), v[i]);
+      break;
+    case kActClip:
+#pragma GCC unroll 16
+      for (int i = 0; i < N; ++i) v[i] = _mm512_min_ps(_mm512_max_ps(v[i], splat(a.alpha)), splat(a.beta));
+      break;
+    case kActSigmoid: sigmoid_many<N>(v, v); break;
+    case kActSilu: {
+      __m512 s[N];
+      sigmoid_many<N>(v, s);
+#pragma GCC unroll 16
+      for (int i = 0; i < N; ++i) v[i] = _mm512_mul_ps(v[i], s[i]);
+      break;
+    }
+    case kActHardSwish:
+#pragma GCC unroll 16
+      for (int i = 0; i < N; ++i) {
+        const __m512 g = _mm512_add_ps(_mm512_div_ps(v[i], splat(6.0f)), splat(0.5f));
+        v[i] = _mm512_mul_ps(v[i], _mm512_max_ps(zero, _mm512_min_ps(one, g)));
+      }
+      break;
+    case kActHardSigmoid:
+#pragma GCC unroll 16
+      for (int i = 0; i < N; ++i)
+        v[i] = _mm512_max_ps(zero, _mm512_min_ps(one, _mm512_add_ps(_mm512_mul_ps(v[i], splat(a.alpha)), splat(a.beta))));
+      break;
+    default: break;
+  }
+  if (a.affine)
+#pragma GCC unroll 16
+    for (int i = 0; i < N; ++i) v[i] = _mm512_add_ps(_mm512_mul_ps(v[i], splat(a.out_scale)), splat(a.out_shift));
+}
+
+// v * 1/s + zp rounded to nearest even and saturated to [lo, hi] (the 8-bit output range) as
+// int32 lanes; NaN gives lo, as the reference's clamp does. lo_zp / hi_zp: lo - zp, hi - zp.
+inline __m512i quantize(__m512 v, __m512 inv_scale, __m512 lo_zp, __m512 hi_zp, __m512i zp) {
+  v = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(v, inv_scale), lo_zp), hi_zp);
+  return _mm512_add_epi32(_mm512_cvtps_epi32(v), zp);
+}
+
+}  // namespace ez::ops::x86::avx512
