@@ -271,21 +271,28 @@ void BM_DepthwiseInt8(benchmark::State& state) {
   unsetenv("EDGEZOO_DW_INT8");
 }
 
-// int8 1x1 in the same form: oneDNN (impl 0, EDGEZOO_CONV1X1_INT8=0) against edgezoo's VNNI
-// kernel (impl 1). Arguments: (case, threads, impl, silu).
-const NhwcCase kInt8x1[] = {{"64->64 @52", 64, 52, 64}, {"32->32 @52", 32, 52, 32}, {"128->64 @26", 128, 26, 64},
-                            {"256->256 @13", 256, 13, 256}, {"64->80 @52", 64, 52, 80}};
+// int8 dense convolutions in the same form: oneDNN (impl 0, EDGEZOO_CONV_INT8=0) against
+// edgezoo's VNNI kernel (impl 1; 1x1 in place, other windows over a padded copy). Arguments:
+// (case, threads, impl, silu).
+struct DenseCase {
+  const char* name;
+  int64_t c, hw, m, k, stride;
+};
+const DenseCase kDenseInt8[] = {{"1x1 64->64 @52", 64, 52, 64, 1, 1},     {"1x1 32->32 @52", 32, 52, 32, 1, 1},
+                                {"1x1 128->64 @26", 128, 26, 64, 1, 1},   {"1x1 256->256 @13", 256, 13, 256, 1, 1},
+                                {"1x1 64->80 @52", 64, 52, 80, 1, 1},     {"stem 3x3 12->16 @208", 12, 208, 16, 3, 1},
+                                {"stem 3x3 s2 3->16 @640", 3, 640, 16, 3, 2}};
 
-void BM_Conv1x1Int8(benchmark::State& state) {
-  const NhwcCase& cc = kInt8x1[state.range(0)];
-  KernelConfig cfg = conv_config({cc.name, cc.c, cc.hw, cc.m, 1, 1, 1}, "QLinearConv");
+void BM_ConvInt8(benchmark::State& state) {
+  const DenseCase& cc = kDenseInt8[state.range(0)];
+  KernelConfig cfg = conv_config({cc.name, cc.c, cc.hw, cc.m, cc.k, cc.stride, 1}, "QLinearConv");
   cfg.num_inputs = 9;
   cfg.attrs.set("float_accumulator", one_int(1));
   cfg.attrs.set(kChannelsLastAttr, one_int(1));
   if (state.range(3)) cfg.attrs.set("activation", str("Silu"));
   std::mt19937 rng(5);
   std::uniform_int_distribution<int> u8(0, 255), s8(-60, 60), b32(-2000, 2000);
-  Tensor x = Tensor::zeros(DType::kUInt8, {1, cc.hw, cc.hw, cc.c}), w = Tensor::zeros(DType::kInt8, {cc.m, cc.c, 1, 1});
+  Tensor x = Tensor::zeros(DType::kUInt8, {1, cc.hw, cc.hw, cc.c}), w = Tensor::zeros(DType::kInt8, {cc.m, cc.c, cc.k, cc.k});
   Tensor b = Tensor::zeros(DType::kInt32, {cc.m}), ws = Tensor::zeros(DType::kFloat32, {cc.m}), wz = Tensor::zeros(DType::kInt8, {cc.m});
   for (int64_t i = 0; i < x.numel(); ++i) x.data<uint8_t>()[i] = static_cast<uint8_t>(u8(rng));
   for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = static_cast<int8_t>(s8(rng));
@@ -298,14 +305,15 @@ void BM_Conv1x1Int8(benchmark::State& state) {
   };
   const std::vector<Tensor> in = {x, scalar(DType::kFloat32, 0.02), scalar(DType::kUInt8, 30), w, ws, wz,
                                   scalar(DType::kFloat32, 0.05), scalar(DType::kUInt8, 10), b};
-  if (state.range(2) == 0) setenv("EDGEZOO_CONV1X1_INT8", "0", 1);
-  run_kernel(state, cfg, in, {false, true, true, true, true, true, true, true, true}, 2.0 * cc.hw * cc.hw * cc.c * cc.m,
+  if (state.range(2) == 0) setenv("EDGEZOO_CONV_INT8", "0", 1);
+  const int64_t out = (cc.hw - 1) / cc.stride + 1;
+  run_kernel(state, cfg, in, {false, true, true, true, true, true, true, true, true}, 2.0 * out * out * cc.c * cc.m * cc.k * cc.k,
              std::string(cc.name) + (state.range(3) ? " silu" : ""), /*always_fast=*/true);
-  unsetenv("EDGEZOO_CONV1X1_INT8");
+  unsetenv("EDGEZOO_CONV_INT8");
 }
 
-void int8x1_args(benchmark::internal::Benchmark* b) {
-  for (int64_t c = 0; c < static_cast<int64_t>(std::size(kInt8x1)); ++c)
+void dense_int8_args(benchmark::internal::Benchmark* b) {
+  for (int64_t c = 0; c < static_cast<int64_t>(std::size(kDenseInt8)); ++c)
     for (int64_t threads : {1, 2})
       for (int64_t silu : {0, 1})
         for (int64_t ours : {0, 1}) b->Args({c, threads, ours, silu});
@@ -344,7 +352,7 @@ BENCHMARK(BM_Conv)->Apply(conv_args)->Unit(benchmark::kMillisecond)->UseRealTime
 BENCHMARK(BM_FusedConvSilu)->Apply(conv_args)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Conv3x3Nhwc)->Apply(nhwc_args)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Conv1x1Nhwc)->Apply(nhwc1x1_args)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_Conv1x1Int8)->Apply(int8x1_args)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_ConvInt8)->Apply(dense_int8_args)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_DepthwiseInt8)->Apply(depthwise_args)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_GemmClassifierHead)->Apply(other_args)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_MatMulBatched)->Apply(other_args)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -536,7 +536,7 @@ TEST(QLinearConvFast, MatchesReferenceOnAwkwardShapes) {
   // would otherwise never take). oneDNN's kernels throughout: edgezoo's own int8 kernels, which
   // would take some of these cases, are checked below.
   setenv("EDGEZOO_DW_INT8", "0", 1);
-  setenv("EDGEZOO_CONV1X1_INT8", "0", 1);
+  setenv("EDGEZOO_CONV_INT8", "0", 1);
   for (bool forced : {false, true}) {
     if (forced) setenv("EDGEZOO_INT8_FLOAT_ROUTE", "1", 1);
     for (size_t i = 0; i < cases.size(); ++i)
@@ -547,14 +547,15 @@ TEST(QLinearConvFast, MatchesReferenceOnAwkwardShapes) {
     if (forced) unsetenv("EDGEZOO_INT8_FLOAT_ROUTE");
   }
   unsetenv("EDGEZOO_DW_INT8");
-  unsetenv("EDGEZOO_CONV1X1_INT8");
+  unsetenv("EDGEZOO_CONV_INT8");
 }
 
-// edgezoo's own int8 kernels (ops/x86/depthwise_int8.h on AVX-512, ops/x86/conv1x1_int8.h on
+// edgezoo's own int8 kernels (ops/x86/depthwise_int8.h on AVX-512, ops/x86/conv_int8.h on
 // AVX-512 VNNI) against the reference, on shapes that exercise their edges: channel blocks and
 // tails, rows that are not a multiple of the tile, both strides, one-sided padding, both 8-bit
 // types, activations, channel multipliers, float outputs, two images. Where the CPU lacks the ISA
-// the same cases must run on oneDNN instead.
+// the same cases must run on oneDNN instead. (Every dense case has fewer than 128 products per
+// output, below which AMX CPUs keep them too: see prepare_conv_int8.)
 TEST(QLinearConvHandKernels, MatchReferenceAndAreChosen) {
   std::mt19937 rng(23);
   const DType U = DType::kUInt8, S = DType::kInt8;
@@ -577,11 +578,18 @@ TEST(QLinearConvHandKernels, MatchReferenceAndAreChosen) {
       {{{1, 64, 4, 9}, {4, 64, 1, 1}, 1, {0, 0, 0, 0}, {1, 1}, {1, 1}, U, S, U, true, true, 12, 0, 0, "", true, false, true}, false},
       {{{1, 16, 6, 6}, {1, 16, 1, 1}, 1, {0, 0, 0, 0}, {1, 1}, {1, 1}, U, S, U, false, true, 99, 0, 0, "Silu", true, false, true}, false},
       {{{1, 4, 17, 1}, {128, 4, 1, 1}, 1, {0, 0, 0, 0}, {1, 1}, {1, 1}, U, S, U, true, true, 1, 0, 100, "Sigmoid", true}, false},
+      // dense windows over the padded copy: a Focus stem (12 channels), stride 2 with two images,
+      // one-sided pads and strides that differ, a 5x3 window, a strided 1x1
+      {{{1, 12, 21, 19}, {16, 12, 3, 3}, 1, {1, 1, 1, 1}, {1, 1}, {1, 1}, U, S, U, true, true, 30, 0, 10, "Silu", true}, false},
+      {{{2, 4, 17, 22}, {16, 4, 3, 3}, 1, {1, 1, 1, 1}, {2, 2}, {1, 1}, U, S, S, true, true, 128, 0, -3, "Silu", true}, false},
+      {{{1, 8, 9, 10}, {20, 8, 3, 3}, 1, {0, 1, 2, 0}, {2, 1}, {1, 1}, U, S, U, true, false, 77, 0, 128, "Relu", true, true}, false},
+      {{{1, 8, 8, 11}, {7, 8, 5, 3}, 1, {2, 1, 2, 1}, {1, 1}, {1, 1}, U, S, U, false, true, 255, 0, 0, "", true, false, true}, false},
+      {{{1, 16, 9, 9}, {24, 16, 1, 1}, 1, {0, 0, 0, 0}, {2, 2}, {1, 1}, U, S, U, true, true, 9, 0, 5, "HardSwish", true}, false},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     SCOPED_TRACE("case " + std::to_string(i));
     const bool hand = cases[i].depthwise ? dw_isa : vnni_isa;
-    check_fast_conv(cases[i].c, true, false, rng, hand ? (cases[i].depthwise ? "avx512-dw" : "vnni-1x1") : "");
+    check_fast_conv(cases[i].c, true, false, rng, hand ? (cases[i].depthwise ? "avx512-dw" : "vnni-conv") : "");
   }
 }
 

@@ -11,8 +11,8 @@
 // with output_float, a float32 destination). A channel multiplier (internal input 9) is a
 // per-channel binary_mul post-op after the activation (in the float route, a step of the
 // narrowing loop).
-// 3x3 depthwise and 1x1 layers in the float_accumulator form on NHWC run on edgezoo's own AVX-512
-// kernels instead (ops/x86/depthwise_int8.h, ops/x86/conv1x1_int8.h), where the CPU has them.
+// 3x3 depthwise and dense layers in the float_accumulator form on NHWC run on edgezoo's own
+// AVX-512 kernels instead (ops/x86/depthwise_int8.h, ops/x86/conv_int8.h), where the CPU has them.
 // Anything else (non-constant weights or quantization parameters, shifted weights outside s8,
 // ranks other than 3..5) runs on the reference kernel.
 //
@@ -42,7 +42,7 @@
 #include "ops/op_util.h"
 #include "ops/quant/qlinear_common.h"
 #include "ops/registry.h"
-#include "ops/x86/conv1x1_int8.h"
+#include "ops/x86/conv_int8.h"
 #include "ops/x86/depthwise_int8.h"
 #include "ops/x86/epilogue_params.h"
 
@@ -65,7 +65,7 @@ class DnnlQLinearConvKernel final : public Kernel {
 
   const char* impl_name() const override {
     if (depthwise_) return depthwise_int8::DepthwiseInt8::name();
-    if (conv1x1_) return conv1x1_int8::Conv1x1Int8::name();
+    if (conv_int8_) return conv_int8::ConvInt8::name();
     return use_ref_ ? "ref" : float_route_ ? "dnnl-f32" : "dnnl";
   }
 
@@ -75,7 +75,7 @@ class DnnlQLinearConvKernel final : public Kernel {
     use_ref_ = true;
     built_ = false;
     depthwise_.reset();
-    conv1x1_.reset();
+    conv_int8_.reset();
     EZ_RETURN_IF_ERROR(ref_->prepare(in));
     std::vector<TensorDesc> out(1);
     EZ_RETURN_IF_ERROR(ref_->infer(in, &out));
@@ -134,7 +134,7 @@ class DnnlQLinearConvKernel final : public Kernel {
     float_route_ = !int8_products_exact(w_s8_, in[0].desc.dtype) || post_ops().len() > 4 || has_repeated_eltwise(post_ops()) ||
                    float_route_forced();
     use_ref_ = false;
-    if (prepare_depthwise(in[0].desc.dtype, out[0].dtype) || prepare_conv1x1(in[0].desc.dtype, out[0].dtype)) return Status::OK();
+    if (prepare_depthwise(in[0].desc.dtype, out[0].dtype) || prepare_conv_int8(in[0].desc.dtype, out[0].dtype)) return Status::OK();
     // oneDNN sizes a primitive's threading for the threads it sees when it is created; inside an
     // OpenMP parallel region that is one, and int8 kernels so configured gave wrong results when
     // run on more threads. The session prepares on plain threads now; should a caller prepare
@@ -148,8 +148,8 @@ class DnnlQLinearConvKernel final : public Kernel {
       depthwise_->run(in[0]->raw(), out[0].raw(), ctx.pool);
       return Status::OK();
     }
-    if (conv1x1_) {
-      conv1x1_->run(in[0]->data<uint8_t>(), out[0].raw(), ctx.pool);
+    if (conv_int8_) {
+      conv_int8_->run(in[0]->data<uint8_t>(), out[0].raw(), ctx.pool);
       return Status::OK();
     }
     if (!use_ref_ && !built_) build();
@@ -236,31 +236,33 @@ class DnnlQLinearConvKernel final : public Kernel {
     return true;
   }
 
-  // edgezoo's own kernel for 1x1 stride-1 layers in the float_accumulator form on NHWC with
-  // uint8 activations (ops/x86/conv1x1_int8.h), on VNNI CPUs: oneDNN's activation post-ops cost
-  // more than the products there. Not where oneDNN has AMX for the reduction (128 channels and
-  // more): its tiles outrun the VNNI sums by more than the epilogue saves (256 -> 256 channels at
-  // 13x13: 15 us against 59, one thread). EDGEZOO_CONV1X1_INT8=0 leaves them all to oneDNN (for
-  // comparisons).
-  bool prepare_conv1x1(DType xt, DType yt) {
+  // edgezoo's own kernel for dense layers in the float_accumulator form on NHWC with uint8
+  // activations (ops/x86/conv_int8.h), on VNNI CPUs: oneDNN's activation post-ops cost more than
+  // the products there (1x1 64 -> 64 channels at 52x52 with SiLU: 107 us against 130, one
+  // thread; the 12 -> 16 channel 3x3 stem at 208x208: see conv_int8.h). Not where oneDNN has AMX
+  // for the reduction (kAmxMinReduction products and more): its tiles outrun the VNNI sums by
+  // more than the epilogue saves (256 -> 256 channels at 13x13: 15 us against 43).
+  // EDGEZOO_CONV_INT8=0 leaves them all to oneDNN (for comparisons).
+  bool prepare_conv_int8(DType xt, DType yt) {
     const Shape& w = w_s8_.shape();
-    if (!channels_last_ || x_.size() != 4 || !float_acc_ || group_ != 1 || xt != DType::kUInt8 || w[2] != 1 || w[3] != 1 ||
-        !x86::epilogue_supported(act_) || float_route_forced() || env_equals("EDGEZOO_CONV1X1_INT8", "0"))
+    if (!channels_last_ || x_.size() != 4 || !float_acc_ || group_ != 1 || xt != DType::kUInt8 || !x86::epilogue_supported(act_) ||
+        float_route_forced() || env_equals("EDGEZOO_CONV_INT8", "0"))
       return false;
     const WindowGeometry& g = geom_;
-    for (size_t i = 0; i < 2; ++i)
-      if (g.strides[i] != 1 || g.dilations[i] != 1 || g.pad_begin[i] != 0 || g.pad_end[i] != 0) return false;
-    conv1x1_int8::Problem p;
-    p.pixels = x_[0] * x_[2] * x_[3], p.in_c = x_[1], p.out_c = w[0];
+    if (g.dilations[0] != 1 || g.dilations[1] != 1) return false;
+    conv_int8::Problem p;
+    p.n = x_[0], p.in_c = x_[1], p.in_h = x_[2], p.in_w = x_[3], p.out_c = w[0], p.out_h = y_[2], p.out_w = y_[3];
+    p.kernel_h = w[2], p.kernel_w = w[3], p.stride_h = g.strides[0], p.stride_w = g.strides[1];
+    p.pad_top = g.pad_begin[0], p.pad_left = g.pad_begin[1];
     p.x_zp = x_zp_, p.float_out = float_out_, p.y_signed = yt == DType::kInt8, p.y_zp = y_zp_, p.y_scale = y_scale_;
-    if (!conv1x1_int8::supported(p) || (p.in_c >= kAmxMinReduction && cpu_has_amx_int8())) return false;
+    if (!conv_int8::supported(p) || (w_s8_.numel() / w[0] >= kAmxMinReduction && cpu_has_amx_int8())) return false;
     const int64_t M = w[0];
     std::vector<float> mult(M);
     for (int64_t m = 0; m < M; ++m) mult[m] = scales_[scales_.size() == 1 ? 0 : m];
-    auto k = std::make_unique<conv1x1_int8::Conv1x1Int8>(p, w_s8_.data<int8_t>(), bias_values_.empty() ? nullptr : bias_values_.data(),
-                                                         mult.data(), channel_mult_.empty() ? nullptr : channel_mult_.data(), act_);
+    auto k = std::make_unique<conv_int8::ConvInt8>(p, w_s8_.data<int8_t>(), bias_values_.empty() ? nullptr : bias_values_.data(),
+                                                   mult.data(), channel_mult_.empty() ? nullptr : channel_mult_.data(), act_);
     if (!k->ok()) return false;
-    conv1x1_ = std::move(k);
+    conv_int8_ = std::move(k);
     w_s8_ = Tensor();
     return true;
   }
@@ -499,7 +501,7 @@ class DnnlQLinearConvKernel final : public Kernel {
   RunArgs args_;  // the int8 route's, kept between runs
   // Set when prepare chose one of edgezoo's own kernels.
   std::unique_ptr<depthwise_int8::DepthwiseInt8> depthwise_;
-  std::unique_ptr<conv1x1_int8::Conv1x1Int8> conv1x1_;
+  std::unique_ptr<conv_int8::ConvInt8> conv_int8_;
 };
 
 }  // namespace

@@ -1,0 +1,144 @@
+// AVX-512 VNNI stages of the int8 convolution (conv_int8.h).
+#include <immintrin.h>
+
+#include "ops/x86/avx512_common.h"
+#include "ops/x86/conv_int8_kernels.h"
+
+namespace ez::ops::conv_int8::vnni {
+namespace {
+
+using x86::avx512::splat;
+
+// Accumulator registers per tile (pixels x 16-channel blocks): with 24, GCC 12 kept a copy of
+// every sum on the stack in the inner loop.
+constexpr int kAccumulators = 16;
+constexpr int64_t kMaxTileBytes = 16 * 1024;  // a last tile's rows for one tap (in_c <= 1024, conv_int8.cpp)
+
+struct Quant {
+  __m512 inv_scale, lo, hi;  // lo / hi: the output range minus the zero point
+  __m512i zp;
+};
+
+// acc += u8 x s8 in groups of four, into int32 without saturation. Written as assembly so that
+// the sum stays in its register: GCC 12 copied every accumulator to a fresh register (and some to
+// the stack) around each intrinsic call, doubling the inner loop.
+inline void dot4(__m512i& acc, __m512i x, __m512i w) { asm("vpdpbusd %[w], %[x], %[acc]" : [acc] "+v"(acc) : [x] "v"(x), [w] "v"(w)); }
+
+// acc[r * B + b] = the sums of pixel r of the run for weight block b (blocks taps * k_steps * 64
+// bytes apart).
+template <int R, int B>
+inline void accumulate(const uint8_t* x, int64_t x_stride, const int64_t* tap_offsets, int64_t taps, int64_t k_steps,
+                       const int8_t* w, __m512i (&acc)[R * B]) {
+  const int64_t block = taps * k_steps * 64;
+#pragma GCC unroll 16
+  for (int i = 0; i < R * B; ++i) acc[i] = _mm512_setzero_si512();
+  for (int64_t t = 0; t < taps; ++t) {
+    const uint8_t* xt = x + tap_offsets[t];
+    const int8_t* wt = w + t * k_steps * 64;
+    for (int64_t k = 0; k < k_steps; ++k) {
+      __m512i wv[B];
+#pragma GCC unroll 4
+      for (int b = 0; b < B; ++b) wv[b] = _mm512_loadu_si512(wt + b * block + k * 64);
+      const uint8_t* p = xt + 4 * k;
+#pragma GCC unroll 16
+      for (int r = 0; r < R; ++r) {
+        const __m512i xb = _mm512_set1_epi32(_mm_cvtsi128_si32(_mm_loadu_si32(p + r * x_stride)));
+#pragma GCC unroll 4
+        for (int b = 0; b < B; ++b) dot4(acc[r * B + b], xb, wv[b]);
+      }
+    }
+  }
+}
+
+template <int B>
+inline void channel_lanes(int64_t oc_valid, __mmask16 (&lanes)[B]) {
+#pragma GCC unroll 4
+  for (int b = 0; b < B; ++b) {
+    const int64_t n = oc_valid - b * 16;
+    lanes[b] = n >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << n) - 1);
+  }
+}
+
+// Pixels [0, valid) of a tile times channels [oc0, oc0 + 16 B) (the last block may be partial:
+// oc_valid), four vectors at a time so that the activation's chains interleave. Arguments by
+// value: the output stores go through may-alias vector types.
+template <int R, int B>
+void tile(const uint8_t* x, int64_t x_stride, const int64_t* tap_offsets, int64_t taps, int64_t k_steps, int64_t valid,
+          const int8_t* w, const int32_t* bias, const float* mult, const float* channel_mult, void* y, int64_t out_c,
+          int64_t oc0, int64_t oc_valid, bool float_out, Quant q, x86::EpilogueParams ep) {
+  __m512i acc[R * B];
+  accumulate<R, B>(x, x_stride, tap_offsets, taps, k_steps, w, acc);
+  __mmask16 lanes[B];
+  channel_lanes<B>(oc_valid, lanes);
+#pragma GCC unroll 6
+  for (int c = 0; c < R * B; c += 4) {
+    __m512 v[4];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+      const int j = c + i < R * B ? c + i : R * B - 1, b = j % B;
+      const __m512i s = _mm512_add_epi32(acc[j], _mm512_loadu_si512(bias + b * 16));
+      v[i] = _mm512_mul_ps(_mm512_cvtepi32_ps(s), _mm512_loadu_ps(mult + b * 16));
+    }
+    x86::avx512::activate_many<4>(ep, v);
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+      const int r = (c + i) / B, b = (c + i) % B;
+      if (c + i >= R * B || r >= valid) continue;
+      const int64_t at = r * out_c + oc0 + b * 16;
+      if (float_out) {
+        _mm512_mask_storeu_ps(static_cast<float*>(y) + at, lanes[b], v[i]);
+        continue;
+      }
+      const __m512 u = channel_mult ? _mm512_mul_ps(v[i], _mm512_loadu_ps(channel_mult + b * 16)) : v[i];
+      const __m512i qv = x86::avx512::quantize(u, q.inv_scale, q.lo, q.hi, q.zp);
+      _mm512_mask_cvtepi32_storeu_epi8(static_cast<int8_t*>(y) + at, lanes[b], qv);
+    }
+  }
+}
+
+template <int B>
+void pixels_of_block(const TileInput& in, int64_t count, const int8_t* w, int64_t out_c, int64_t oc0, const Epilogue& e,
+                     const Quant& q, void* y) {
+  constexpr int R = kAccumulators / B;
+  const int64_t oc_valid = out_c - oc0 < 16 * B ? out_c - oc0 : 16 * B;
+  const int8_t* wb = w + (oc0 / 16) * in.taps * in.k_steps * 64;
+  const int64_t out_size = e.float_out ? 4 : 1;
+  const int64_t row_bytes = 4 * in.k_steps;
+  alignas(64) uint8_t tail[kMaxTileBytes];  // a one-tap run's last pixels, the last repeated to a whole tile
+  for (int64_t r0 = 0; r0 < count; r0 += R) {
+    const int64_t valid = count - r0 < R ? count - r0 : R;
+    const uint8_t* x = in.x + r0 * in.x_stride;
+    int64_t stride = in.x_stride;
+    if (valid < R && in.taps == 1) {  // (tap offset 0; several taps: the caller's buffer has room past the run)
+      for (int64_t r = 0; r < R; ++r)
+        __builtin_memcpy(tail + r * row_bytes, x + (r < valid ? r : valid - 1) * in.x_stride, static_cast<size_t>(row_bytes));
+      x = tail;
+      stride = row_bytes;
+    }
+    tile<R, B>(x, stride, in.tap_offsets, in.taps, in.k_steps, valid, wb, e.bias + oc0, e.mult + oc0,
+               e.channel_mult ? e.channel_mult + oc0 : nullptr, static_cast<char*>(y) + r0 * out_c * out_size, out_c, oc0,
+               oc_valid, e.float_out, q, e.act);
+  }
+}
+
+}  // namespace
+
+void run_pixels(const TileInput& in, int64_t count, const int8_t* w, int64_t out_c, const Epilogue& e, void* y) {
+  Quant q;
+  q.inv_scale = splat(e.y_inv_scale);
+  const float lo = e.y_signed ? -128.0f : 0.0f, hi = e.y_signed ? 127.0f : 255.0f;
+  q.lo = splat(lo - static_cast<float>(e.y_zp));
+  q.hi = splat(hi - static_cast<float>(e.y_zp));
+  q.zp = _mm512_set1_epi32(e.y_zp);
+  for (int64_t oc0 = 0; oc0 < out_c; oc0 += 64) {
+    const int64_t blocks = (out_c - oc0 + 15) / 16;
+    switch (blocks >= 4 ? 4 : blocks) {
+      case 4: pixels_of_block<4>(in, count, w, out_c, oc0, e, q, y); break;
+      case 3: pixels_of_block<3>(in, count, w, out_c, oc0, e, q, y); break;
+      case 2: pixels_of_block<2>(in, count, w, out_c, oc0, e, q, y); break;
+      default: pixels_of_block<1>(in, count, w, out_c, oc0, e, q, y); break;
+    }
+  }
+}
+
+}  // namespace ez::ops::conv_int8::vnni
