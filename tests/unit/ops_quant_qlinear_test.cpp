@@ -154,9 +154,9 @@ TEST(QLinearMatMul, BroadcastBatchesMatchPerMatrixProducts) {
 // (divided).
 TEST(QuantizeLinear, VectorLoopMatchesTheFormula) {
   std::mt19937 rng(41);
-  // Powers of two (multiplied by the reciprocal), others (divided, or on AVX2 + FMA CPUs
-  // multiplied and corrected by one FMA step), among them significands of all ones (1.99999988 *
-  // 2^-7) and 1 + 2^-23, the hardest reciprocals.
+  // Powers of two (multiplied by the reciprocal), others (divided, or on AVX-512 CPUs multiplied
+  // by the reciprocal and corrected by two FMA steps), among them significands of all ones
+  // (1.99999988 * 2^-7) and 1 + 2^-23, the hardest reciprocals.
   for (float scale : {0.25f, 1.0f, 0.0078125f, 0.1f, 0.0123f, 0.0156249991f, 1.00000012f, 3.0f, 0.000731f}) {
     std::vector<float> x;
     for (int k = -700; k <= 700; ++k) {
@@ -185,6 +185,29 @@ TEST(QuantizeLinear, VectorLoopMatchesTheFormula) {
           ASSERT_EQ(y->at_int(static_cast<int64_t>(i)), static_cast<int64_t>(want)) << "x=" << x[i] << " scale=" << scale << " zp=" << zp;
         }
       }
+  }
+}
+
+// The same on many random scales (log-uniform over 1e-6 .. 1e3) and values near every rounding
+// boundary of their range: the reciprocal-and-corrections form (AVX-512) must give the
+// division's quotient in every case.
+TEST(QuantizeLinear, RandomScalesRoundAsTheDivision) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> log_scale(std::log(1e-6), std::log(1e3));
+  std::uniform_int_distribution<int> step(-600, 600), ulps(-3, 3);
+  for (int trial = 0; trial < 200; ++trial) {
+    const float scale = static_cast<float>(std::exp(log_scale(rng)));
+    std::vector<float> x(4096);
+    for (float& v : x) {
+      v = static_cast<float>(0.5 * step(rng) * scale);  // a half step, then a few ulps either way
+      for (int u = ulps(rng); u != 0; u += u > 0 ? -1 : 1) v = std::nextafter(v, u > 0 ? 1e30f : -1e30f);
+    }
+    auto y = run_op(config("QuantizeLinear", 3), KernelChoice::kReference, {f32(x), f32({scale}, {}), u8({128}, {})});
+    ASSERT_TRUE(y.ok()) << y.status().to_string();
+    for (size_t i = 0; i < x.size(); ++i) {
+      const double want = std::min(255.0, std::max(0.0, std::nearbyint(static_cast<double>(x[i] / scale)) + 128));
+      ASSERT_EQ(y->at_int(static_cast<int64_t>(i)), static_cast<int64_t>(want)) << "x=" << x[i] << " scale=" << scale;
+    }
   }
 }
 
