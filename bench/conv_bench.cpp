@@ -242,20 +242,23 @@ struct DwCase {
 };
 const DwCase kDepthwise[] = {{"dw 64 @52", 64, 52, 1}, {"dw 16 @104", 16, 104, 1}, {"dw 64 s2 @52", 64, 52, 2}, {"dw 128 @13", 128, 13, 1}};
 
-void BM_DepthwiseInt8(benchmark::State& state) {
-  const DwCase& dc = kDepthwise[state.range(0)];
-  KernelConfig cfg = conv_config({dc.name, dc.c, dc.hw, dc.c, 3, dc.stride, dc.c}, "QLinearConv");
+// A QLinearConv in the form edgezoo's quantizer writes (uint8 NHWC in and out, float
+// accumulator, SiLU when state.range(3)) on random data, run with `disable` set to 0 in the
+// environment when state.range(2) is 0 (oneDNN's kernels) and unset otherwise (edgezoo's).
+void run_int8_conv(benchmark::State& state, const ConvCase& cc, float w_scale, const char* disable, const std::string& label) {
+  KernelConfig cfg = conv_config(cc, "QLinearConv");
   cfg.num_inputs = 9;
   cfg.attrs.set("float_accumulator", one_int(1));
   cfg.attrs.set(kChannelsLastAttr, one_int(1));
   if (state.range(3)) cfg.attrs.set("activation", str("Silu"));
   std::mt19937 rng(3);
   std::uniform_int_distribution<int> u8(0, 255), s8(-60, 60), b32(-2000, 2000);
-  Tensor x = Tensor::zeros(DType::kUInt8, {1, dc.hw, dc.hw, dc.c}), w = Tensor::zeros(DType::kInt8, {dc.c, 1, 3, 3});
-  Tensor b = Tensor::zeros(DType::kInt32, {dc.c}), ws = Tensor::zeros(DType::kFloat32, {dc.c}), wz = Tensor::zeros(DType::kInt8, {dc.c});
+  Tensor x = Tensor::zeros(DType::kUInt8, {1, cc.hw, cc.hw, cc.c});
+  Tensor w = Tensor::zeros(DType::kInt8, {cc.m, cc.c / cc.group, cc.k, cc.k});
+  Tensor b = Tensor::zeros(DType::kInt32, {cc.m}), ws = Tensor::zeros(DType::kFloat32, {cc.m}), wz = Tensor::zeros(DType::kInt8, {cc.m});
   for (int64_t i = 0; i < x.numel(); ++i) x.data<uint8_t>()[i] = static_cast<uint8_t>(u8(rng));
   for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = static_cast<int8_t>(s8(rng));
-  for (int64_t i = 0; i < dc.c; ++i) b.data<int32_t>()[i] = b32(rng), ws.data<float>()[i] = 0.01f;
+  for (int64_t i = 0; i < cc.m; ++i) b.data<int32_t>()[i] = b32(rng), ws.data<float>()[i] = w_scale;
   auto scalar = [](DType t, double v) {
     Tensor s = Tensor::zeros(t, {});
     if (t == DType::kFloat32) s.data<float>()[0] = static_cast<float>(v);
@@ -264,11 +267,17 @@ void BM_DepthwiseInt8(benchmark::State& state) {
   };
   const std::vector<Tensor> in = {x, scalar(DType::kFloat32, 0.02), scalar(DType::kUInt8, 30), w, ws, wz,
                                   scalar(DType::kFloat32, 0.05), scalar(DType::kUInt8, 10), b};
-  if (state.range(2) == 0) setenv("EDGEZOO_DW_INT8", "0", 1);
-  const int64_t out = (dc.hw - 1) / dc.stride + 1;
-  run_kernel(state, cfg, in, {false, true, true, true, true, true, true, true, true}, 2.0 * out * out * dc.c * 9,
-             std::string(dc.name) + (state.range(3) ? " silu" : ""), /*always_fast=*/true);
-  unsetenv("EDGEZOO_DW_INT8");
+  if (state.range(2) == 0) setenv(disable, "0", 1);
+  std::vector<bool> constant(in.size(), true);
+  constant[0] = false;  // x
+  run_kernel(state, cfg, in, constant, conv_flops(cc), label + (state.range(3) ? " silu" : ""),
+             /*always_fast=*/true);
+  unsetenv(disable);
+}
+
+void BM_DepthwiseInt8(benchmark::State& state) {
+  const DwCase& dc = kDepthwise[state.range(0)];
+  run_int8_conv(state, {dc.name, dc.c, dc.hw, dc.c, 3, dc.stride, dc.c}, 0.01f, "EDGEZOO_DW_INT8", dc.name);
 }
 
 // int8 dense convolutions in the same form: oneDNN (impl 0, EDGEZOO_CONV_INT8=0) against
@@ -285,31 +294,7 @@ const DenseCase kDenseInt8[] = {{"1x1 64->64 @52", 64, 52, 64, 1, 1},     {"1x1 
 
 void BM_ConvInt8(benchmark::State& state) {
   const DenseCase& cc = kDenseInt8[state.range(0)];
-  KernelConfig cfg = conv_config({cc.name, cc.c, cc.hw, cc.m, cc.k, cc.stride, 1}, "QLinearConv");
-  cfg.num_inputs = 9;
-  cfg.attrs.set("float_accumulator", one_int(1));
-  cfg.attrs.set(kChannelsLastAttr, one_int(1));
-  if (state.range(3)) cfg.attrs.set("activation", str("Silu"));
-  std::mt19937 rng(5);
-  std::uniform_int_distribution<int> u8(0, 255), s8(-60, 60), b32(-2000, 2000);
-  Tensor x = Tensor::zeros(DType::kUInt8, {1, cc.hw, cc.hw, cc.c}), w = Tensor::zeros(DType::kInt8, {cc.m, cc.c, cc.k, cc.k});
-  Tensor b = Tensor::zeros(DType::kInt32, {cc.m}), ws = Tensor::zeros(DType::kFloat32, {cc.m}), wz = Tensor::zeros(DType::kInt8, {cc.m});
-  for (int64_t i = 0; i < x.numel(); ++i) x.data<uint8_t>()[i] = static_cast<uint8_t>(u8(rng));
-  for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = static_cast<int8_t>(s8(rng));
-  for (int64_t i = 0; i < cc.m; ++i) b.data<int32_t>()[i] = b32(rng), ws.data<float>()[i] = 0.001f;
-  auto scalar = [](DType t, double v) {
-    Tensor s = Tensor::zeros(t, {});
-    if (t == DType::kFloat32) s.data<float>()[0] = static_cast<float>(v);
-    else s.data<uint8_t>()[0] = static_cast<uint8_t>(v);
-    return s;
-  };
-  const std::vector<Tensor> in = {x, scalar(DType::kFloat32, 0.02), scalar(DType::kUInt8, 30), w, ws, wz,
-                                  scalar(DType::kFloat32, 0.05), scalar(DType::kUInt8, 10), b};
-  if (state.range(2) == 0) setenv("EDGEZOO_CONV_INT8", "0", 1);
-  const int64_t out = (cc.hw - 1) / cc.stride + 1;
-  run_kernel(state, cfg, in, {false, true, true, true, true, true, true, true, true}, 2.0 * out * out * cc.c * cc.m * cc.k * cc.k,
-             std::string(cc.name) + (state.range(3) ? " silu" : ""), /*always_fast=*/true);
-  unsetenv("EDGEZOO_CONV_INT8");
+  run_int8_conv(state, {cc.name, cc.c, cc.hw, cc.m, cc.k, cc.stride, 1}, 0.001f, "EDGEZOO_CONV_INT8", cc.name);
 }
 
 void dense_int8_args(benchmark::internal::Benchmark* b) {

@@ -4,6 +4,8 @@
 
 #include <immintrin.h>
 
+#include <cstdint>
+
 #include "ops/x86/epilogue_params.h"
 
 namespace ez::ops::x86::avx512 {
@@ -90,11 +92,20 @@ inline void activate_many(const EpilogueParams& a, __m512 (&v)[N]) {
     for (int i = 0; i < N; ++i) v[i] = _mm512_add_ps(_mm512_mul_ps(v[i], splat(a.out_scale)), splat(a.out_shift));
 }
 
-// v * 1/s + zp rounded to nearest even and saturated to [lo, hi] (the 8-bit output range) as
-// int32 lanes; NaN gives lo, as the reference's clamp does. lo_zp / hi_zp: lo - zp, hi - zp.
-inline __m512i quantize(__m512 v, __m512 inv_scale, __m512 lo_zp, __m512 hi_zp, __m512i zp) {
-  v = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(v, inv_scale), lo_zp), hi_zp);
-  return _mm512_add_epi32(_mm512_cvtps_epi32(v), zp);
+// An 8-bit output's quantization: 1/s, the range [lo, hi] minus the zero point, the zero point.
+struct OutputQuant {
+  __m512 inv_scale, lo, hi;
+  __m512i zp;
+  OutputQuant(float y_inv_scale, int32_t y_zp, bool y_signed)
+      : inv_scale(splat(y_inv_scale)), lo(splat((y_signed ? -128.0f : 0.0f) - static_cast<float>(y_zp))),
+        hi(splat((y_signed ? 127.0f : 255.0f) - static_cast<float>(y_zp))), zp(_mm512_set1_epi32(y_zp)) {}
+};
+
+// v * 1/s + zp rounded to nearest even and saturated to the 8-bit range as int32 lanes; NaN gives
+// the low end, as the reference's clamp does.
+inline __m512i quantize(__m512 v, const OutputQuant& q) {
+  v = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(v, q.inv_scale), q.lo), q.hi);
+  return _mm512_add_epi32(_mm512_cvtps_epi32(v), q.zp);
 }
 
 }  // namespace ez::ops::x86::avx512

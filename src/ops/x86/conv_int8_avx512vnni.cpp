@@ -14,10 +14,7 @@ using x86::avx512::splat;
 constexpr int kAccumulators = 16;
 constexpr int64_t kMaxTileBytes = 16 * 1024;  // a last tile's rows for one tap (in_c <= 1024, conv_int8.cpp)
 
-struct Quant {
-  __m512 inv_scale, lo, hi;  // lo / hi: the output range minus the zero point
-  __m512i zp;
-};
+using Quant = x86::avx512::OutputQuant;
 
 // acc += u8 x s8 in groups of four, into int32 without saturation. Written as assembly so that
 // the sum stays in its register: GCC 12 copied every accumulator to a fresh register (and some to
@@ -90,7 +87,7 @@ void tile(const uint8_t* x, int64_t x_stride, const int64_t* tap_offsets, int64_
         continue;
       }
       const __m512 u = channel_mult ? _mm512_mul_ps(v[i], _mm512_loadu_ps(channel_mult + b * 16)) : v[i];
-      const __m512i qv = x86::avx512::quantize(u, q.inv_scale, q.lo, q.hi, q.zp);
+      const __m512i qv = x86::avx512::quantize(u, q);
       _mm512_mask_cvtepi32_storeu_epi8(static_cast<int8_t*>(y) + at, lanes[b], qv);
     }
   }
@@ -124,12 +121,7 @@ void pixels_of_block(const TileInput& in, int64_t count, const int8_t* w, int64_
 }  // namespace
 
 void run_pixels(const TileInput& in, int64_t count, const int8_t* w, int64_t out_c, const Epilogue& e, void* y) {
-  Quant q;
-  q.inv_scale = splat(e.y_inv_scale);
-  const float lo = e.y_signed ? -128.0f : 0.0f, hi = e.y_signed ? 127.0f : 255.0f;
-  q.lo = splat(lo - static_cast<float>(e.y_zp));
-  q.hi = splat(hi - static_cast<float>(e.y_zp));
-  q.zp = _mm512_set1_epi32(e.y_zp);
+  const Quant q(e.y_inv_scale, e.y_zp, e.y_signed);
   for (int64_t oc0 = 0; oc0 < out_c; oc0 += 64) {
     const int64_t blocks = (out_c - oc0 + 15) / 16;
     switch (blocks >= 4 ? 4 : blocks) {

@@ -36,10 +36,7 @@ void widen_row(const RowArgs& a, int64_t n, int64_t iy, float* dst) {
 }
 
 // The output's requantisation constants.
-struct Quant {
-  __m512 inv_scale, lo, hi;  // lo / hi: the output range minus the zero point
-  __m512i zp;
-};
+using Quant = x86::avx512::OutputQuant;
 
 // One output row, 16 channels from cb, for stride S. Everything arrives by value or lives in
 // locals: the byte stores (through __m128i, a may-alias type) would otherwise make the compiler
@@ -72,7 +69,7 @@ void row_block(const float* r0, const float* r1, const float* r2, unsigned char*
 #pragma GCC unroll 16
     for (int j = 0; j < J; ++j) {
       const __m512 v = has_cm ? _mm512_mul_ps(acc[j], cm) : acc[j];
-      const __m512i r = x86::avx512::quantize(v, q.inv_scale, q.lo, q.hi, q.zp);
+      const __m512i r = x86::avx512::quantize(v, q);
       _mm_storeu_si128(reinterpret_cast<__m128i*>(y + (ox + j) * C), _mm512_cvtepi32_epi8(r));
     }
   };
@@ -86,12 +83,7 @@ void row_block(const float* r0, const float* r1, const float* r2, unsigned char*
 void run_rows(const RowArgs& a, int64_t begin, int64_t end, float* scratch) {
   const int64_t C = a.c, row_len = (a.in_w + 2) * C, shift = 1 - a.pad_left;
   int64_t tag[3] = {-1, -1, -1};  // which input row each ring slot holds
-  Quant q;
-  q.inv_scale = splat(a.y_inv_scale);
-  const float lo = a.y_signed ? -128.0f : 0.0f, hi = a.y_signed ? 127.0f : 255.0f;
-  q.lo = splat(lo - static_cast<float>(a.y_zp));
-  q.hi = splat(hi - static_cast<float>(a.y_zp));
-  q.zp = _mm512_set1_epi32(a.y_zp);
+  const Quant q(a.y_inv_scale, a.y_zp, a.y_signed);
   for (int64_t r = begin; r < end; ++r) {
     const int64_t n = r / a.out_h, oy = r % a.out_h;
     const float* rows[3];
