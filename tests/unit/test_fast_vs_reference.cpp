@@ -345,3 +345,63 @@ TEST(FastVsReference, ResizeNearestRowCopiesMatchTheElementGather) {
 
 }  // namespace
 }  // namespace ez::ops
+
+namespace ez::ops {
+namespace {
+
+// Concat's copies (one kernel, two ways to move the bytes) against an element-by-element
+// concatenation: NHWC pieces of whole 16-byte units (moved inline), of other sizes (memcpy), of
+// uint8; and a single long row (a detector's [1, anchors, 85] output) cut into chunks for the
+// two threads.
+TEST(ConcatCopies, ShortPiecesAndLongRowsMatchTheElementCopy) {
+  std::mt19937 rng(17);
+  struct Case {
+    std::vector<Shape> parts;
+    int64_t axis;
+    DType dtype;
+  };
+  const std::vector<Case> cases = {
+      {{{1, 5, 7, 4}, {1, 5, 7, 16}, {1, 5, 7, 3}, {1, 5, 7, 80}}, 3, DType::kFloat32},
+      {{{2, 9, 9, 16}, {2, 9, 9, 32}, {2, 9, 9, 5}}, 3, DType::kUInt8},
+      {{{1, 90, 64, 64}, {1, 30, 64, 64}}, 1, DType::kFloat32},  // NCHW: two long rows
+      {{{1, 2704, 85}, {1, 676, 85}, {1, 169, 85}}, 1, DType::kFloat32},
+  };
+  for (const Case& c : cases) {
+    std::vector<Tensor> in;
+    for (const Shape& s : c.parts) {
+      Tensor t = Tensor::zeros(c.dtype, s);
+      std::uniform_int_distribution<int> u(0, 255);
+      for (int64_t i = 0; i < t.numel(); ++i) {
+        if (c.dtype == DType::kUInt8) t.data<uint8_t>()[i] = static_cast<uint8_t>(u(rng));
+        else t.data<float>()[i] = static_cast<float>(u(rng)) - 100.5f;
+      }
+      in.push_back(t);
+    }
+    KernelConfig cfg;
+    cfg.op_type = "Concat";
+    cfg.num_inputs = static_cast<int>(in.size());
+    cfg.attrs.set("axis", Attribute::of_int(c.axis));
+    auto out = run_op(cfg, KernelChoice::kReference, in, std::vector<bool>(in.size(), false));
+    ASSERT_TRUE(out.ok()) << out.status().to_string();
+    // out[o][a][i] over (outer o, concatenated axis a, inner i), each part in turn.
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < c.axis; ++d) outer *= c.parts[0][d];
+    for (size_t d = c.axis + 1; d < c.parts[0].size(); ++d) inner *= c.parts[0][d];
+    const int64_t total = out->dim(c.axis);
+    const size_t es = dtype_size(c.dtype);
+    int64_t start = 0;
+    for (const Tensor& t : in) {
+      const int64_t len = t.dim(c.axis);
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t a = 0; a < len * inner; ++a) {
+          const int64_t src = o * len * inner + a, dst = (o * total + start) * inner + a;
+          ASSERT_EQ(std::memcmp(static_cast<const char*>(out->raw()) + dst * es, static_cast<const char*>(t.raw()) + src * es, es), 0)
+              << "part at " << start << ", element " << src;
+        }
+      start += len;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ez::ops
