@@ -39,5 +39,8 @@ Status fold_flatten_transposes(Graph& graph);
 // Transpose(NCHW -> NHWC) -> SpaceToDepthBlocks(channels_last) -> the gather reading NCHW itself
 // (nchw_input=1; runs after convert_to_channels_last).
 Status fold_space_to_depth_transpose(Graph& graph);
+// A float-result QLinearConv's per-tensor QuantizeLinear readers -> its extra 8-bit outputs
+// (runs after convert_to_channels_last).
+Status fuse_conv_output_quantize(Graph& graph);
 
 }  // namespace ez

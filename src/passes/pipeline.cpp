@@ -28,6 +28,7 @@ Status optimize_graph(Graph& graph, const PassOptions& options) {
     EZ_RETURN_IF_ERROR(fold_flatten_transposes(graph));
     EZ_RETURN_IF_ERROR(fold_space_to_depth_transpose(graph));
   }
+  EZ_RETURN_IF_ERROR(fuse_conv_output_quantize(graph));
   graph.remove_dead_nodes();
   return Status::OK();
 }

@@ -225,7 +225,7 @@ std::vector<std::vector<Tensor>> run_sets(const KernelConfig& cfg, KernelChoice 
     if (constant[i]) kin[i].value = &first[i];
   }
   std::vector<TensorDesc> descs(outputs);
-  EXPECT_TRUE((*k)->infer(kin, &descs).ok());
+  { const Status st = (*k)->infer(kin, &descs); EXPECT_TRUE(st.ok()) << st.to_string(); }
   EXPECT_TRUE((*k)->prepare(kin).ok());
   if (impl) *impl = (*k)->impl_name();
   ThreadPool pool(2);
@@ -235,7 +235,7 @@ std::vector<std::vector<Tensor>> run_sets(const KernelConfig& cfg, KernelChoice 
     for (const Tensor& t : in) ptrs.push_back(&t);
     std::vector<Tensor> outs;
     for (const TensorDesc& d : descs) outs.push_back(Tensor::zeros(d.dtype, d.shape));
-    EXPECT_TRUE((*k)->run(ptrs, outs, RunContext{&pool}).ok());
+    { const Status st = (*k)->run(ptrs, outs, RunContext{&pool}); EXPECT_TRUE(st.ok()) << st.to_string(); }
     results.push_back(outs);
   }
   return results;
@@ -613,6 +613,88 @@ TEST(QLinearConvHandKernels, MatchReferenceAndAreChosen) {
     SCOPED_TRACE("case " + std::to_string(i));
     const bool hand = cases[i].depthwise ? dw_isa : vnni_isa;
     check_fast_conv(cases[i].c, true, false, rng, hand ? (cases[i].depthwise ? "avx512-dw" : "vnni-conv") : "");
+  }
+}
+
+// Extra outputs (the float result quantized again, passes/fuse_conv_output_quantize): on every
+// route -- reference, edgezoo's VNNI kernel (1x1 in place, 3x3 over the padded copy), oneDNN's
+// int8 and exact-float routes -- each extra output equals QuantizeLinear (reference) applied to
+// the same kernel's own float output, bit for bit, and the float output is the one a plain
+// float-output QLinearConv gives.
+TEST(QLinearConvExtraOutputs, EqualQuantizeLinearOfTheFloatResult) {
+  std::mt19937 rng(29);
+  struct Case {
+    Shape x, w;
+    std::vector<int64_t> pads;
+    std::string act;
+  };
+  const std::vector<Case> cases = {{{1, 16, 9, 7}, {24, 16, 1, 1}, {0, 0, 0, 0}, "Silu"},
+                                   {{2, 8, 6, 5}, {20, 8, 3, 3}, {1, 1, 1, 1}, ""},
+                                   {{1, 12, 5, 9}, {16, 12, 3, 3}, {1, 0, 0, 1}, "Relu"}};
+  const std::vector<std::pair<std::string, std::string>> routes = {
+      {"", ""}, {"EDGEZOO_CONV_INT8", "0"}, {"EDGEZOO_INT8_FLOAT_ROUTE", "1"}};
+  for (size_t ci = 0; ci < cases.size(); ++ci) {
+    const Case& c = cases[ci];
+    const int64_t M = c.w[0];
+    Attributes a;
+    a.set("pads", Attribute::of_ints(c.pads));
+    a.set("float_accumulator", Attribute::of_int(1));
+    a.set("output_float", Attribute::of_int(1));
+    a.set(kChannelsLastAttr, Attribute::of_int(1));
+    if (!c.act.empty()) {
+      Attribute name;
+      name.kind = Attribute::Kind::kString;
+      name.s = c.act;
+      a.set("activation", name);
+    }
+    Tensor x = random_q(DType::kUInt8, nchw_to_nhwc(c.x), rng), w = random_q(DType::kInt8, c.w, rng);
+    for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = static_cast<int8_t>(w.data<int8_t>()[i] / 2);
+    std::vector<float> ws(M);
+    std::uniform_real_distribution<float> us(0.002f, 0.02f);
+    for (float& v : ws) v = us(rng);
+    Tensor b = Tensor::zeros(DType::kInt32, {M});
+    for (int64_t m = 0; m < M; ++m) b.data<int32_t>()[m] = static_cast<int32_t>(m * 37 - 300);
+    // Plain float output, then the same with two extra outputs (uint8 and int8).
+    std::vector<Tensor> in = {x, f32({0.05f}, {}), u8({30}, {}), w, f32(ws), s8(std::vector<int8_t>(M, 0), {M}), f32({1.0f}, {}), u8({0}, {}), b};
+    const std::vector<Tensor> plain_in = in;
+    in.push_back(Tensor());
+    for (const Tensor& t : {f32({0.07f}, {}), u8({100}, {}), f32({0.031f}, {}), s8({-5}, {})}) in.push_back(t);
+    std::vector<bool> constant(in.size(), true), plain_constant(plain_in.size(), true);
+    constant[0] = plain_constant[0] = false;
+    for (const auto& [var, value] : routes) {
+      for (KernelChoice choice : {KernelChoice::kReference, KernelChoice::kFast}) {
+        if (choice == KernelChoice::kReference && !var.empty()) continue;
+        SCOPED_TRACE("case " + std::to_string(ci) + (choice == KernelChoice::kFast ? " fast " + var : " reference"));
+        if (!var.empty()) setenv(var.c_str(), value.c_str(), 1);
+        KernelConfig cfg = config("QLinearConv", static_cast<int>(in.size()), a);
+        cfg.num_outputs = 3;
+        std::string impl;
+        auto outs = run_sets(cfg, choice, {in}, constant, 3, &impl);
+        auto plain = run_sets(config("QLinearConv", static_cast<int>(plain_in.size()), a), choice, {plain_in}, plain_constant, 1);
+        if (!var.empty()) unsetenv(var.c_str());
+        if (choice == KernelChoice::kFast) {  // each route really ran
+          const std::string want = var == "EDGEZOO_INT8_FLOAT_ROUTE" ? "dnnl-f32" : var.empty() && x86::has_avx512_vnni() ? "vnni-conv" : "";
+          if (!want.empty()) {
+            EXPECT_EQ(impl, want);
+          } else {
+            EXPECT_TRUE(impl == "dnnl" || impl == "dnnl-f32") << impl;
+          }
+        }
+        ASSERT_EQ(outs.size(), 1u);
+        ASSERT_EQ(plain.size(), 1u);
+        const Tensor& v = outs[0][0];
+        ASSERT_EQ(v.nbytes(), plain[0][0].nbytes());
+        EXPECT_EQ(std::memcmp(v.raw(), plain[0][0].raw(), v.nbytes()), 0) << impl << ": the float output changed";
+        for (int k = 0; k < 2; ++k) {
+          const Tensor& z = outs[0][1 + k];
+          auto want = run_op(config("QuantizeLinear", 3), KernelChoice::kReference, {v, in[10 + 2 * k], in[11 + 2 * k]});
+          ASSERT_TRUE(want.ok()) << want.status().to_string();
+          ASSERT_EQ(z.dtype(), want->dtype());
+          ASSERT_EQ(z.shape(), v.shape());
+          EXPECT_EQ(std::memcmp(z.raw(), want->raw(), z.nbytes()), 0) << impl << ": extra output " << k;
+        }
+      }
+    }
   }
 }
 

@@ -354,6 +354,46 @@ TEST(FuseQdq, EqualizingMulIsTakenIntoTheProducingConvolution) {
   }
 }
 
+// A residual block as edgezoo's quantizer writes it: the first convolution's SiLU result y is
+// read by the next convolution (through Q/DQ) and, in float, by the residual Add,
+//   x -> QDQ -> Conv -> SiLU = y -> {QDQ -> Conv -> SiLU = z, Add(y, z)} -> output,
+// so y stays float and its QuantizeLinear becomes the first convolution's second output
+// (passes/fuse_conv_output_quantize): no QuantizeLinear but the input's is left.
+Graph residual_graph() {
+  QdqBuilder b;
+  const ValueId x = b.input("x", {1, 8, 6, 7});
+  const ValueId xq = b.qdq(x, 0.02f, DType::kUInt8, 128);
+  ValueId y = b.node("Conv", {xq, b.weights({8, 8, 1, 1}, 8, 0), b.bias(0.02f, b.scales.back())}, "conv_a");
+  y = b.silu(y, "a");
+  ValueId z = b.qdq(y, 0.03f, DType::kUInt8, 10);
+  z = b.node("Conv", {z, b.weights({8, 8, 1, 1}, 8, 0), b.bias(0.03f, b.scales.back())}, "conv_b");
+  z = b.silu(z, "b");
+  b.g.outputs() = {b.node("Add", {y, z}, "out")};
+  return std::move(b.g);
+}
+
+TEST(FuseQdq, FloatResultAlsoQuantizedIsWrittenByTheConvolution) {
+  for (auto kernels : {ops::KernelChoice::kFast, ops::KernelChoice::kReference}) {
+    SCOPED_TRACE(kernels == ops::KernelChoice::kFast ? "fast kernels" : "reference kernels");
+    SessionOptions o;
+    o.kernels = kernels;
+    auto fused = Session::from_graph(residual_graph(), o);
+    ASSERT_TRUE(fused.ok()) << fused.status().to_string();
+    auto ops = op_counts((*fused)->graph());
+    EXPECT_EQ(ops["QLinearConv"], 2);
+    EXPECT_EQ(ops["QuantizeLinear"], 1);  // the graph input's
+    int two_outputs = 0;
+    for (const Node& n : (*fused)->graph().nodes()) two_outputs += n.op_type == "QLinearConv" && n.outputs.size() == 2;
+    EXPECT_EQ(two_outputs, 1);
+    auto simulated = Session::from_graph(residual_graph(), test::reference_options());
+    ASSERT_TRUE(simulated.ok());
+    std::mt19937 rng(31);
+    // Float rounding only, unless a value lands across a rounding boundary of y's quantization
+    // (one step, 0.03, times the second convolution's weights, through SiLU).
+    for (int rep = 0; rep < 3; ++rep) expect_within_steps(**fused, **simulated, random_tensor({1, 8, 6, 7}, rng, -2.5f, 2.5f), 0.05);
+  }
+}
+
 // A YOLO neck as input-only quantizers write it: a convolution's SiLU result u read by three max
 // pools (SPP), by a nearest 2x upsample and by the Concat itself, then Q/DQ and a convolution,
 //   x -> QDQ -> Conv -> SiLU = u -> {u, MaxPool5(u), MaxPool9(u), Resize(MaxPool(u)) ...} -> Concat -> QDQ -> Conv.

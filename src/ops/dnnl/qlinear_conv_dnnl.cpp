@@ -61,7 +61,8 @@ class DnnlQLinearConvKernel final : public Kernel {
         act_(act), act_scale_(c.attrs.get_float("activation_input_scale", 1.0f)),
         act_zp_(static_cast<int32_t>(c.attrs.get_int("activation_input_zero_point", 0))),
         act_signed_(c.attrs.get_int("activation_input_type", static_cast<int64_t>(DType::kUInt8)) == static_cast<int64_t>(DType::kInt8)),
-        float_out_(c.attrs.get_int("output_float", 0) != 0), float_acc_(c.attrs.get_int("float_accumulator", 0) != 0) {}
+        float_out_(c.attrs.get_int("output_float", 0) != 0), float_acc_(c.attrs.get_int("float_accumulator", 0) != 0),
+        num_outputs_(c.num_outputs) {}
 
   const char* impl_name() const override {
     if (depthwise_) return depthwise_int8::DepthwiseInt8::name();
@@ -77,7 +78,7 @@ class DnnlQLinearConvKernel final : public Kernel {
     depthwise_.reset();
     conv_int8_.reset();
     EZ_RETURN_IF_ERROR(ref_->prepare(in));
-    std::vector<TensorDesc> out(1);
+    std::vector<TensorDesc> out(num_outputs_);
     EZ_RETURN_IF_ERROR(ref_->infer(in, &out));
     const size_t rank = in[0].desc.shape.size();
     bool constants = rank >= 3 && rank <= 5;
@@ -92,6 +93,12 @@ class DnnlQLinearConvKernel final : public Kernel {
     EZ_ASSIGN_OR_RETURN(qlinear::QParams xq, qlinear::read_qparams(*param(1), param(2), 1, "QLinearConv: x"));
     EZ_ASSIGN_OR_RETURN(qlinear::QParams wq, qlinear::read_qparams(*param(4), param(5), M, "QLinearConv: w"));
     EZ_ASSIGN_OR_RETURN(qlinear::QParams yq, qlinear::read_qparams(*param(6), param(7), 1, "QLinearConv: y"));
+    extras_.clear();
+    for (int k = 1; k < num_outputs_; ++k) {  // the float result quantized again (see ops/quant/qlinear_conv.cpp)
+      EZ_ASSIGN_OR_RETURN(qlinear::QParams q,
+                          qlinear::read_qparams(*param(10 + 2 * (k - 1)), param(11 + 2 * (k - 1)), 1, "QLinearConv: extra output"));
+      extras_.push_back({q.s(0), q.z(0), out[k].dtype == DType::kInt8});
+    }
     // Weights minus their zero point must fit s8.
     const Tensor& wt = *in[3].value;
     const int64_t K = wt.numel() / M;
@@ -149,12 +156,23 @@ class DnnlQLinearConvKernel final : public Kernel {
       return Status::OK();
     }
     if (conv_int8_) {
-      conv_int8_->run(in[0]->data<uint8_t>(), out[0].raw(), ctx.pool);
+      std::vector<void*> extra_y;
+      for (size_t k = 1; k < out.size(); ++k) extra_y.push_back(out[k].raw());
+      conv_int8_->run(in[0]->data<uint8_t>(), out[0].raw(), extra_y, ctx.pool);
       return Status::OK();
     }
     if (!use_ref_ && !built_) build();
     if (use_ref_) return ref_->run(in, out, ctx);
-    if (float_route_) return run_float_route(*in[0], out[0], ctx);
+    EZ_RETURN_IF_ERROR(float_route_ ? run_float_route(*in[0], out[0], ctx) : run_int8_route(in, out));
+    // Extra outputs: the float result quantized as the QuantizeLinear nodes they replace would.
+    for (size_t k = 1; k < out.size(); ++k)
+      quantize_per_tensor(out[0].data<float>(), out[0].numel(), extras_[k - 1].scale, extras_[k - 1].zp, out[k].dtype(), out[k].raw(),
+                          ctx.pool);
+    return Status::OK();
+  }
+
+ private:
+  Status run_int8_route(const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
     return guard("QLinearConv", [&] {
       if (!args_.ready()) {
         args_.make(user_src_desc_, user_dst_desc_, packed_w_, src_reorder_ ? &src_buf_ : nullptr, dst_reorder_ ? &dst_buf_ : nullptr);
@@ -171,7 +189,6 @@ class DnnlQLinearConvKernel final : public Kernel {
     });
   }
 
- private:
   void append_activation(dnnl::post_ops& ops) const { dnnl_util::append_activation(ops, act_); }
 
   // y_q - y_zp = clamp(round(acc * s_x*s_w/s_y), qmin - y_zp, qmax - y_zp), scaled to float by the
@@ -255,6 +272,7 @@ class DnnlQLinearConvKernel final : public Kernel {
     p.kernel_h = w[2], p.kernel_w = w[3], p.stride_h = g.strides[0], p.stride_w = g.strides[1];
     p.pad_top = g.pad_begin[0], p.pad_left = g.pad_begin[1];
     p.x_zp = x_zp_, p.float_out = float_out_, p.y_signed = yt == DType::kInt8, p.y_zp = y_zp_, p.y_scale = y_scale_;
+    p.extras = extras_;
     if (!conv_int8::supported(p) || (w_s8_.numel() / w[0] >= kAmxMinReduction && cpu_has_amx_int8())) return false;
     const int64_t M = w[0];
     std::vector<float> mult(M);
@@ -490,6 +508,8 @@ class DnnlQLinearConvKernel final : public Kernel {
   bool act_signed_;
   bool float_out_;
   bool float_acc_;  // "float_accumulator": the sum goes to float without an int8 y (see qlinear_conv.cpp)
+  int num_outputs_;
+  std::vector<conv_int8::Problem::Extra> extras_;  // outputs 1..: the float result quantized again
   dnnl::convolution_forward::primitive_desc pd_;
   dnnl::convolution_forward prim_;
   memory packed_w_, bias_, src_zp_mem_;

@@ -25,6 +25,11 @@
 // internal input 9, float [M], multiplies each output channel after the activation and before
 // that quantization (a Mul by per-channel constants the fusion took in, as edgezoo's quantizer
 // writes to equalize a depthwise convolution's input): v * c[m], as the Mul node computes it.
+//
+// Extra outputs (passes/fuse_conv_output_quantize, with float_accumulator and output_float): the
+// float result v quantized again by each QuantizeLinear that read it, z_k = saturate(round(v /
+// s_k) + zp_k), outputs 1..E, their scale and zero point inputs 10 + 2(k-1) and 11 + 2(k-1) (input
+// 9 empty). The float output stays for its other readers (a residual Add, say).
 #include <algorithm>
 
 #include "ops/nn/conv_geometry.h"
@@ -47,7 +52,17 @@ class QLinearConvKernel final : public Kernel {
         float_out_(c.attrs.get_int("output_float", 0) != 0), float_acc_(c.attrs.get_int("float_accumulator", 0) != 0) {}
 
   Status infer(const std::vector<KernelInput>& in, std::vector<TensorDesc>* out) override {
-    EZ_RETURN_IF_ERROR(expect_input_count(in, 8, 10, "QLinearConv"));
+    const size_t extra = out->size() - 1;
+    EZ_RETURN_IF_ERROR(expect_input_count(in, 8, 10 + 2 * static_cast<int>(extra), "QLinearConv"));
+    if (extra > 0) {
+      if (!float_acc_ || !float_out_ || in.size() != 10 + 2 * extra || (in[9].present()))
+        return invalid_model("QLinearConv: extra outputs need float_accumulator, output_float, no channel multiplier and a "
+                             "scale and zero point each (inputs 10, 11, ...)");
+      for (size_t k = 0; k < extra; ++k) {
+        EZ_RETURN_IF_ERROR(expect_dtype(in[10 + 2 * k], {DType::kFloat32}, "QLinearConv", "extra output scale"));
+        EZ_RETURN_IF_ERROR(expect_dtype(in[11 + 2 * k], {DType::kUInt8, DType::kInt8}, "QLinearConv", "extra output zero point"));
+      }
+    }
     if (in.size() > 9 && in[9].present()) {
       const Shape& c = in[9].desc.shape;
       if (!float_acc_ || float_out_ || in[9].desc.dtype != DType::kFloat32 || c.size() != 1 || c[0] != in[3].desc.shape[0])
@@ -82,6 +97,7 @@ class QLinearConvKernel final : public Kernel {
     Shape os = {x[0], w[0]};
     os.insert(os.end(), geom_.out.begin(), geom_.out.end());
     (*out)[0] = {float_out_ ? DType::kFloat32 : yt, os};
+    for (size_t k = 0; k < extra; ++k) (*out)[1 + k] = {in[11 + 2 * k].desc.dtype, os};
     y_type_ = yt;
     return Status::OK();
   }
@@ -96,6 +112,11 @@ class QLinearConvKernel final : public Kernel {
     EZ_ASSIGN_OR_RETURN(QParams xq, read_qparams(*in[1], in[2], 1, "QLinearConv: x"));
     EZ_ASSIGN_OR_RETURN(QParams wq, read_qparams(*in[4], in[5], M, "QLinearConv: w"));
     EZ_ASSIGN_OR_RETURN(QParams yq, read_qparams(*in[6], in[7], 1, "QLinearConv: y"));
+    std::vector<QParams> extra_q;  // the extra outputs' (see the top)
+    for (size_t k = 1; k < out.size(); ++k) {
+      EZ_ASSIGN_OR_RETURN(QParams q, read_qparams(*in[10 + 2 * (k - 1)], in[11 + 2 * (k - 1)], 1, "QLinearConv: extra output"));
+      extra_q.push_back(q);
+    }
     // Weights minus their zero point, and the per-channel requantisation multipliers.
     std::vector<int32_t> wi(M * K);
     std::vector<float> mult(M);
@@ -124,7 +145,12 @@ class QLinearConvKernel final : public Kernel {
               for (int64_t i = 0; i < os; ++i) a[i] += b;
             }
             char* dst = static_cast<char*>(y.raw()) + ((n * M + oc) * os) * ye;
-            if (float_acc_) float_accumulator_row(a, os, mult[oc], channel_mult ? channel_mult + oc : nullptr, yq, y.dtype(), dst);
+            if (float_acc_) {
+              float_accumulator_row(a, os, mult[oc], channel_mult ? channel_mult + oc : nullptr, yq, y.dtype(), dst);
+              for (size_t k = 0; k < extra_q.size(); ++k)  // from the float result just written (output_float)
+                quantize_row(reinterpret_cast<const float*>(dst), os, extra_q[k], out[1 + k].dtype(),
+                             static_cast<char*>(out[1 + k].raw()) + (n * M + oc) * os);
+            }
             else if (float_out_) dequantize_row(a, os, mult[oc], yq, reinterpret_cast<float*>(dst));
             else if (act_.kind == Activation::kNone) requantize_row(a, os, mult[oc], yq.z(0), y.dtype(), dst);
             else activate_row(a, os, mult[oc], yq, y.dtype(), dst);

@@ -268,6 +268,15 @@ class DynamicQuantizeKernel final : public Kernel {
 
 }  // namespace
 
+void quantize_per_tensor(const float* x, int64_t n, float scale, int32_t zp, DType t, void* y, const ThreadPool* pool) {
+  auto body = [&](int64_t i0, int64_t i1) {
+    if (t == DType::kUInt8) quantize_run(x + i0, i1 - i0, scale, zp, static_cast<uint8_t*>(y) + i0);
+    else quantize_run(x + i0, i1 - i0, scale, zp, static_cast<int8_t*>(y) + i0);
+  };
+  if (pool && n > (1 << 16)) pool->parallel_for(n, 1 << 14, body);
+  else body(0, n);
+}
+
 Result<KernelPtr> create_QuantizeLinear(const KernelConfig& c) { return KernelPtr(new QuantizeKernel(true, c.attrs.get_int("axis", 1))); }
 Result<KernelPtr> create_DequantizeLinear(const KernelConfig& c) { return KernelPtr(new QuantizeKernel(false, c.attrs.get_int("axis", 1))); }
 Result<KernelPtr> create_DynamicQuantizeLinear(const KernelConfig&) { return KernelPtr(new DynamicQuantizeKernel()); }

@@ -1,5 +1,6 @@
-// Helpers shared by the AVX-512F + FMA kernels (*_avx512.cpp, built with -mavx512f -mfma): the
-// activation epilogue over several vectors at once. Include this header only from those files.
+// Helpers shared by the AVX-512F + FMA kernels (*_avx512.cpp and *_avx512vnni.cpp, built with
+// -mavx512f -mfma and more): the activation epilogue over several vectors at once, and 8-bit
+// quantization of the results. Include this header only from those files.
 #pragma once
 
 #include <immintrin.h>
@@ -106,6 +107,39 @@ struct OutputQuant {
 inline __m512i quantize(__m512 v, const OutputQuant& q) {
   v = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(v, q.inv_scale), q.lo), q.hi);
   return _mm512_add_epi32(_mm512_cvtps_epi32(v), q.zp);
+}
+
+// QuantizeLinear's exact formula, saturate(round_half_even(v / s) + zp), without a division:
+// q0 = v * r with r = 1/s correctly rounded, then two Newton-Markstein corrections q += (v - q s) r,
+// each residual exact by FMA. One correction already gives the correctly rounded quotient when q0
+// is within an ulp of it (Markstein's theorem); q0 can be 1.5 ulps away, so a second makes every
+// case exact (the unit tests check ties and the floats beside them for the hardest reciprocals).
+// Where q0 is infinite or NaN (the residual would be NaN) q0 stays, as the division has it. The
+// quotient is clamped to +-2^22 (NaN to the low end) before rounding, as the scalar form does.
+struct ExactQuant {
+  __m512 s, r, inf, big, nbig;
+  __m512i zp;
+  bool is_signed = false;
+  ExactQuant() = default;
+  ExactQuant(float scale, int32_t zero_point, bool sgn)
+      : s(splat(scale)), r(splat(1.0f / scale)), inf(splat(__builtin_inff())), big(splat(4194304.0f)), nbig(splat(-4194304.0f)),
+        zp(_mm512_set1_epi32(zero_point)), is_signed(sgn) {}
+};
+
+inline void store_exactly_quantized(void* p, __m512 v, const ExactQuant& q, __mmask16 mask = 0xFFFF) {
+  const __m512 q0 = _mm512_mul_ps(v, q.r);
+  const __m512 q1 = _mm512_fmadd_ps(_mm512_fnmadd_ps(q0, q.s, v), q.r, q0);
+  const __m512 q2 = _mm512_fmadd_ps(_mm512_fnmadd_ps(q1, q.s, v), q.r, q1);
+  const __m512 d = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(_mm512_abs_ps(q0), q.inf, _CMP_LT_OQ), q0, q2);
+  const __m512i k = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(d, q.nbig), q.big)), q.zp);
+  if (q.is_signed) {
+    if (mask == 0xFFFF) _mm_storeu_si128(static_cast<__m128i*>(p), _mm512_cvtsepi32_epi8(k));
+    else _mm512_mask_cvtsepi32_storeu_epi8(p, mask, k);
+  } else {
+    const __m512i u = _mm512_max_epi32(k, _mm512_setzero_si512());
+    if (mask == 0xFFFF) _mm_storeu_si128(static_cast<__m128i*>(p), _mm512_cvtusepi32_epi8(u));
+    else _mm512_mask_cvtusepi32_storeu_epi8(p, mask, u);
+  }
 }
 
 }  // namespace ez::ops::x86::avx512

@@ -11,6 +11,7 @@ namespace ez::ops::conv_int8 {
 
 bool supported(const Problem& p) {
   if (!x86::has_avx512_vnni() || p.n <= 0 || p.in_c <= 0 || p.out_c <= 0 || p.out_h <= 0 || p.out_w <= 0) return false;
+  if (!p.extras.empty() && (!p.float_out || p.extras.size() > static_cast<size_t>(vnni::kMaxExtraOutputs))) return false;
   // Channels in whole groups of four: with 3 (a YOLOv8 stem at 640x640, stride 2) rounding up
   // to 4 in the padded copy cost more than the epilogue saved (743 us against oneDNN's 578).
   if (p.in_c % 4 != 0) return false;
@@ -71,6 +72,12 @@ vnni::Epilogue make_epilogue(const Problem& p, const std::vector<int32_t>& bias,
   e.y_inv_scale = 1.0f / p.y_scale;
   e.y_zp = p.y_zp;
   e.act = x86::make_epilogue(act, false);
+  e.extra_outputs = static_cast<int>(p.extras.size());
+  for (size_t k = 0; k < p.extras.size(); ++k) {
+    e.extra_scale[k] = p.extras[k].scale;
+    e.extra_zp[k] = p.extras[k].zp;
+    e.extra_signed[k] = p.extras[k].is_signed;
+  }
   return e;
 }
 
@@ -92,13 +99,15 @@ void ConvInt8::pad_input(const uint8_t* x, const ThreadPool* pool) const {
   else rows(0, n_rows);
 }
 
-void ConvInt8::run_pointwise(const uint8_t* x, void* y, const ThreadPool* pool) const {
+void ConvInt8::run_pointwise(const uint8_t* x, void* y, const std::vector<void*>& extra_y, const ThreadPool* pool) const {
   const vnni::Epilogue e = make_epilogue(p_, bias_, mult_, channel_mult_, act_);
   const int64_t pixels = p_.n * p_.in_h * p_.in_w, IC = p_.in_c, OC = p_.out_c, out_size = p_.float_out ? 4 : 1;
   auto body = [&](int64_t b, int64_t end) {
 #ifdef EDGEZOO_X86
     const vnni::TileInput in{x + b * IC, IC, tap_offsets_.data(), 1, IC / 4};
-    vnni::run_pixels(in, end - b, w_.data(), OC, e, static_cast<char*>(y) + b * OC * out_size);
+    void* ey[vnni::kMaxExtraOutputs];
+    for (size_t k = 0; k < extra_y.size(); ++k) ey[k] = static_cast<char*>(extra_y[k]) + b * OC;
+    vnni::run_pixels(in, end - b, w_.data(), OC, e, static_cast<char*>(y) + b * OC * out_size, ey);
 #else
     (void)b, (void)end;
 #endif
@@ -110,8 +119,8 @@ void ConvInt8::run_pointwise(const uint8_t* x, void* y, const ThreadPool* pool) 
   else split(0, groups);
 }
 
-void ConvInt8::run(const uint8_t* x, void* y, const ThreadPool* pool) const {
-  if (p_.pointwise()) return run_pointwise(x, y, pool);
+void ConvInt8::run(const uint8_t* x, void* y, const std::vector<void*>& extra_y, const ThreadPool* pool) const {
+  if (p_.pointwise()) return run_pointwise(x, y, extra_y, pool);
   pad_input(x, pool);
   const vnni::Epilogue e = make_epilogue(p_, bias_, mult_, channel_mult_, act_);
   const int64_t OC = p_.out_c, out_size = p_.float_out ? 4 : 1, taps = p_.kernel_h * p_.kernel_w;
@@ -121,7 +130,9 @@ void ConvInt8::run(const uint8_t* x, void* y, const ThreadPool* pool) const {
       const int64_t n = r / p_.out_h, oy = r % p_.out_h;
       const vnni::TileInput in{padded_.data() + (n * padded_h_ + oy * p_.stride_h) * padded_w_ * p_.in_c, p_.stride_w * p_.in_c,
                                tap_offsets_.data(), taps, p_.in_c / 4};
-      vnni::run_pixels(in, p_.out_w, w_.data(), OC, e, static_cast<char*>(y) + r * p_.out_w * OC * out_size);
+      void* ey[vnni::kMaxExtraOutputs];
+      for (size_t k = 0; k < extra_y.size(); ++k) ey[k] = static_cast<char*>(extra_y[k]) + r * p_.out_w * OC;
+      vnni::run_pixels(in, p_.out_w, w_.data(), OC, e, static_cast<char*>(y) + r * p_.out_w * OC * out_size, ey);
     }
 #else
     (void)r0, (void)r1;

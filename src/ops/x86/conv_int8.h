@@ -32,6 +32,14 @@ struct Problem {
   bool float_out = false, y_signed = false;
   int32_t y_zp = 0;
   float y_scale = 1;
+  // With float_out: 8-bit copies of the float result, QuantizeLinear's exact formula each (the
+  // nodes passes/fuse_conv_output_quantize took in). At most 4.
+  struct Extra {
+    float scale = 1;
+    int32_t zp = 0;
+    bool is_signed = false;
+  };
+  std::vector<Extra> extras;
   // 1x1, stride 1, no padding: the input is read in place.
   bool pointwise() const {
     return kernel_h == 1 && kernel_w == 1 && stride_h == 1 && stride_w == 1 && pad_top == 0 && pad_left == 0 && out_h == in_h &&
@@ -50,13 +58,13 @@ class ConvInt8 {
   ConvInt8(const Problem& p, const int8_t* weights, const int32_t* bias, const float* mult, const float* channel_mult,
            const ActivationSpec& act);
   bool ok() const { return ok_; }
-  // x: [N, H, W, IC] uint8; y: [N, OH, OW, OC] (8-bit, or float with float_out). Not reentrant
-  // (the padded copy is a member).
-  void run(const uint8_t* x, void* y, const ThreadPool* pool) const;
+  // x: [N, H, W, IC] uint8; y: [N, OH, OW, OC] (8-bit, or float with float_out); extra_y: the
+  // extra outputs, like y in 8 bits. Not reentrant (the padded copy is a member).
+  void run(const uint8_t* x, void* y, const std::vector<void*>& extra_y, const ThreadPool* pool) const;
   static const char* name() { return "vnni-conv"; }
 
  private:
-  void run_pointwise(const uint8_t* x, void* y, const ThreadPool* pool) const;
+  void run_pointwise(const uint8_t* x, void* y, const std::vector<void*>& extra_y, const ThreadPool* pool) const;
   void pad_input(const uint8_t* x, const ThreadPool* pool) const;
 
   Problem p_;

@@ -59,10 +59,17 @@ inline void channel_lanes(int64_t oc_valid, __mmask16 (&lanes)[B]) {
 // Pixels [0, valid) of a tile times channels [oc0, oc0 + 16 B) (the last block may be partial:
 // oc_valid), four vectors at a time so that the activation's chains interleave. Arguments by
 // value: the output stores go through may-alias vector types.
+// The extra outputs of a tile: pointers at its first pixel and their quantizations.
+struct Extras {
+  int count;
+  uint8_t* y[kMaxExtraOutputs];
+  const x86::avx512::ExactQuant* q;
+};
+
 template <int R, int B>
 void tile(const uint8_t* x, int64_t x_stride, const int64_t* tap_offsets, int64_t taps, int64_t k_steps, int64_t valid,
           const int8_t* w, const int32_t* bias, const float* mult, const float* channel_mult, void* y, int64_t out_c,
-          int64_t oc0, int64_t oc_valid, bool float_out, Quant q, x86::EpilogueParams ep) {
+          int64_t oc0, int64_t oc_valid, bool float_out, Quant q, x86::EpilogueParams ep, Extras extras) {
   __m512i acc[R * B];
   accumulate<R, B>(x, x_stride, tap_offsets, taps, k_steps, w, acc);
   __mmask16 lanes[B];
@@ -84,6 +91,7 @@ void tile(const uint8_t* x, int64_t x_stride, const int64_t* tap_offsets, int64_
       const int64_t at = r * out_c + oc0 + b * 16;
       if (float_out) {
         _mm512_mask_storeu_ps(static_cast<float*>(y) + at, lanes[b], v[i]);
+        for (int k = 0; k < extras.count; ++k) x86::avx512::store_exactly_quantized(extras.y[k] + at, v[i], extras.q[k], lanes[b]);
         continue;
       }
       const __m512 u = channel_mult ? _mm512_mul_ps(v[i], _mm512_loadu_ps(channel_mult + b * 16)) : v[i];
@@ -95,7 +103,7 @@ void tile(const uint8_t* x, int64_t x_stride, const int64_t* tap_offsets, int64_
 
 template <int B>
 void pixels_of_block(const TileInput& in, int64_t count, const int8_t* w, int64_t out_c, int64_t oc0, const Epilogue& e,
-                     const Quant& q, void* y) {
+                     const Quant& q, void* y, void* const* extra_y, const x86::avx512::ExactQuant* extra_q) {
   constexpr int R = kAccumulators / B;
   const int64_t oc_valid = out_c - oc0 < 16 * B ? out_c - oc0 : 16 * B;
   const int8_t* wb = w + (oc0 / 16) * in.taps * in.k_steps * 64;
@@ -112,23 +120,27 @@ void pixels_of_block(const TileInput& in, int64_t count, const int8_t* w, int64_
       x = tail;
       stride = row_bytes;
     }
+    Extras extras{e.extra_outputs, {}, extra_q};
+    for (int k = 0; k < e.extra_outputs; ++k) extras.y[k] = static_cast<uint8_t*>(extra_y[k]) + r0 * out_c;
     tile<R, B>(x, stride, in.tap_offsets, in.taps, in.k_steps, valid, wb, e.bias + oc0, e.mult + oc0,
                e.channel_mult ? e.channel_mult + oc0 : nullptr, static_cast<char*>(y) + r0 * out_c * out_size, out_c, oc0,
-               oc_valid, e.float_out, q, e.act);
+               oc_valid, e.float_out, q, e.act, extras);
   }
 }
 
 }  // namespace
 
-void run_pixels(const TileInput& in, int64_t count, const int8_t* w, int64_t out_c, const Epilogue& e, void* y) {
+void run_pixels(const TileInput& in, int64_t count, const int8_t* w, int64_t out_c, const Epilogue& e, void* y, void* const* extra_y) {
   const Quant q(e.y_inv_scale, e.y_zp, e.y_signed);
+  x86::avx512::ExactQuant extra_q[kMaxExtraOutputs];
+  for (int k = 0; k < e.extra_outputs; ++k) extra_q[k] = x86::avx512::ExactQuant(e.extra_scale[k], e.extra_zp[k], e.extra_signed[k]);
   for (int64_t oc0 = 0; oc0 < out_c; oc0 += 64) {
     const int64_t blocks = (out_c - oc0 + 15) / 16;
     switch (blocks >= 4 ? 4 : blocks) {
-      case 4: pixels_of_block<4>(in, count, w, out_c, oc0, e, q, y); break;
-      case 3: pixels_of_block<3>(in, count, w, out_c, oc0, e, q, y); break;
-      case 2: pixels_of_block<2>(in, count, w, out_c, oc0, e, q, y); break;
-      default: pixels_of_block<1>(in, count, w, out_c, oc0, e, q, y); break;
+      case 4: pixels_of_block<4>(in, count, w, out_c, oc0, e, q, y, extra_y, extra_q); break;
+      case 3: pixels_of_block<3>(in, count, w, out_c, oc0, e, q, y, extra_y, extra_q); break;
+      case 2: pixels_of_block<2>(in, count, w, out_c, oc0, e, q, y, extra_y, extra_q); break;
+      default: pixels_of_block<1>(in, count, w, out_c, oc0, e, q, y, extra_y, extra_q); break;
     }
   }
 }

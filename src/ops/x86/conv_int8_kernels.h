@@ -18,6 +18,8 @@ struct TileInput {
   int64_t taps = 1, k_steps = 0;
 };
 
+constexpr int kMaxExtraOutputs = 4;
+
 struct Epilogue {
   const int32_t* bias = nullptr;        // [OCP]: bias - x_zp * sum(w[m])
   const float* mult = nullptr;          // [OCP]: s_x * s_w[m]
@@ -26,12 +28,19 @@ struct Epilogue {
   float y_inv_scale = 1;  // 1 / s_y
   int32_t y_zp = 0;
   x86::EpilogueParams act;
+  // With float_out: up to kMaxExtraOutputs 8-bit copies of the float result, each by
+  // QuantizeLinear's exact formula (scale, zero point, int8 or uint8).
+  int extra_outputs = 0;
+  float extra_scale[kMaxExtraOutputs] = {};
+  int32_t extra_zp[kMaxExtraOutputs] = {};
+  bool extra_signed[kMaxExtraOutputs] = {};
 };
 
 // count consecutive output pixels (a run as in TileInput) times all out_c channels, written to
 // y (8-bit or float, out_c per pixel). w: packed [OCP/16][taps][k_steps][16][4]. With one tap
 // (offset 0) nothing past the run's last pixel is read; with several, up to 15 pixels' worth
 // past it may be (the caller's buffer must have that room).
-void run_pixels(const TileInput& in, int64_t count, const int8_t* w, int64_t out_c, const Epilogue& e, void* y);
+// extra_y: the extra outputs at the run's first pixel (e.extra_outputs of them, out_c bytes per pixel).
+void run_pixels(const TileInput& in, int64_t count, const int8_t* w, int64_t out_c, const Epilogue& e, void* y, void* const* extra_y);
 
 }  // namespace ez::ops::conv_int8::vnni
