@@ -619,8 +619,8 @@ TEST(QLinearConvHandKernels, MatchReferenceAndAreChosen) {
 // Extra outputs (the float result quantized again, passes/fuse_conv_output_quantize): on every
 // route -- reference, edgezoo's VNNI kernel (1x1 in place, 3x3 over the padded copy), oneDNN's
 // int8 and exact-float routes -- each extra output equals QuantizeLinear (reference) applied to
-// the same kernel's own float output, bit for bit, and the float output is the one a plain
-// float-output QLinearConv gives.
+// the same kernel's own float output (times the channel multiplier, for the second), bit for
+// bit, and the float output is the one a plain float-output QLinearConv gives.
 TEST(QLinearConvExtraOutputs, EqualQuantizeLinearOfTheFloatResult) {
   std::mt19937 rng(29);
   struct Case {
@@ -658,7 +658,10 @@ TEST(QLinearConvExtraOutputs, EqualQuantizeLinearOfTheFloatResult) {
     std::vector<Tensor> in = {x, f32({0.05f}, {}), u8({30}, {}), w, f32(ws), s8(std::vector<int8_t>(M, 0), {M}), f32({1.0f}, {}), u8({0}, {}), b};
     const std::vector<Tensor> plain_in = in;
     in.push_back(Tensor());
-    for (const Tensor& t : {f32({0.07f}, {}), u8({100}, {}), f32({0.031f}, {}), s8({-5}, {})}) in.push_back(t);
+    std::vector<float> cm(M);  // the second extra output's channel multiplier (equalization: >= 1)
+    std::uniform_real_distribution<float> um(1.0f, 3.0f);
+    for (float& v : cm) v = um(rng);
+    for (const Tensor& t : {f32({0.07f}, {}), u8({100}, {}), Tensor(), f32({0.031f}, {}), s8({-5}, {}), f32(cm)}) in.push_back(t);
     std::vector<bool> constant(in.size(), true), plain_constant(plain_in.size(), true);
     constant[0] = plain_constant[0] = false;
     for (const auto& [var, value] : routes) {
@@ -687,7 +690,12 @@ TEST(QLinearConvExtraOutputs, EqualQuantizeLinearOfTheFloatResult) {
         EXPECT_EQ(std::memcmp(v.raw(), plain[0][0].raw(), v.nbytes()), 0) << impl << ": the float output changed";
         for (int k = 0; k < 2; ++k) {
           const Tensor& z = outs[0][1 + k];
-          auto want = run_op(config("QuantizeLinear", 3), KernelChoice::kReference, {v, in[10 + 2 * k], in[11 + 2 * k]});
+          Tensor scaled = v;  // the Mul node's product (NHWC: channel last), for the second
+          if (k == 1) {
+            scaled = Tensor::zeros(DType::kFloat32, v.shape());
+            for (int64_t i = 0; i < v.numel(); ++i) scaled.data<float>()[i] = v.data<float>()[i] * cm[i % M];
+          }
+          auto want = run_op(config("QuantizeLinear", 3), KernelChoice::kReference, {scaled, in[10 + 3 * k], in[11 + 3 * k]});
           ASSERT_TRUE(want.ok()) << want.status().to_string();
           ASSERT_EQ(z.dtype(), want->dtype());
           ASSERT_EQ(z.shape(), v.shape());

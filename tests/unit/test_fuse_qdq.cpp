@@ -355,10 +355,12 @@ TEST(FuseQdq, EqualizingMulIsTakenIntoTheProducingConvolution) {
 }
 
 // A residual block as edgezoo's quantizer writes it: the first convolution's SiLU result y is
-// read by the next convolution (through Q/DQ) and, in float, by the residual Add,
-//   x -> QDQ -> Conv -> SiLU = y -> {QDQ -> Conv -> SiLU = z, Add(y, z)} -> output,
-// so y stays float and its QuantizeLinear becomes the first convolution's second output
-// (passes/fuse_conv_output_quantize): no QuantizeLinear but the input's is left.
+// read by the next convolution (through Q/DQ), in float by the residual Add, and, equalized, by a
+// depthwise convolution,
+//   x -> QDQ -> Conv -> SiLU = y -> {QDQ -> Conv -> SiLU = z, Add(y, z), Mul(y, c) -> QDQ -> dw Conv},
+// so y stays float and its two quantizations become the first convolution's second and third
+// outputs, the Mul a channel multiplier of the third (passes/fuse_conv_output_quantize): no
+// QuantizeLinear but the input's, and no Mul, is left.
 Graph residual_graph() {
   QdqBuilder b;
   const ValueId x = b.input("x", {1, 8, 6, 7});
@@ -368,7 +370,13 @@ Graph residual_graph() {
   ValueId z = b.qdq(y, 0.03f, DType::kUInt8, 10);
   z = b.node("Conv", {z, b.weights({8, 8, 1, 1}, 8, 0), b.bias(0.03f, b.scales.back())}, "conv_b");
   z = b.silu(z, "b");
-  b.g.outputs() = {b.node("Add", {y, z}, "out")};
+  ValueId e = b.node("Mul", {y, b.constant("equalize", random_tensor({1, 8, 1, 1}, b.rng, 1.0f, 3.0f))}, "y_equalize");
+  e = b.qdq(e, 0.05f, DType::kUInt8, 20);
+  Attributes dw;
+  dw.set("group", Attribute::of_int(8));
+  dw.set("pads", Attribute::of_ints({1, 1, 1, 1}));
+  e = b.node("Conv", {e, b.weights({8, 1, 3, 3}, 8, 0)}, "conv_dw", dw);
+  b.g.outputs() = {b.node("Add", {y, z}, "out"), e};
   return std::move(b.g);
 }
 
@@ -380,11 +388,12 @@ TEST(FuseQdq, FloatResultAlsoQuantizedIsWrittenByTheConvolution) {
     auto fused = Session::from_graph(residual_graph(), o);
     ASSERT_TRUE(fused.ok()) << fused.status().to_string();
     auto ops = op_counts((*fused)->graph());
-    EXPECT_EQ(ops["QLinearConv"], 2);
+    EXPECT_EQ(ops["QLinearConv"], 3);
     EXPECT_EQ(ops["QuantizeLinear"], 1);  // the graph input's
-    int two_outputs = 0;
-    for (const Node& n : (*fused)->graph().nodes()) two_outputs += n.op_type == "QLinearConv" && n.outputs.size() == 2;
-    EXPECT_EQ(two_outputs, 1);
+    EXPECT_EQ(ops["Mul"], 0);
+    int three_outputs = 0;
+    for (const Node& n : (*fused)->graph().nodes()) three_outputs += n.op_type == "QLinearConv" && n.outputs.size() == 3;
+    EXPECT_EQ(three_outputs, 1);
     auto simulated = Session::from_graph(residual_graph(), test::reference_options());
     ASSERT_TRUE(simulated.ok());
     std::mt19937 rng(31);

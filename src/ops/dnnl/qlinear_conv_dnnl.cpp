@@ -94,11 +94,15 @@ class DnnlQLinearConvKernel final : public Kernel {
     EZ_ASSIGN_OR_RETURN(qlinear::QParams wq, qlinear::read_qparams(*param(4), param(5), M, "QLinearConv: w"));
     EZ_ASSIGN_OR_RETURN(qlinear::QParams yq, qlinear::read_qparams(*param(6), param(7), 1, "QLinearConv: y"));
     extras_.clear();
+    extra_mult_.clear();
     for (int k = 1; k < num_outputs_; ++k) {  // the float result quantized again (see ops/quant/qlinear_conv.cpp)
-      EZ_ASSIGN_OR_RETURN(qlinear::QParams q,
-                          qlinear::read_qparams(*param(10 + 2 * (k - 1)), param(11 + 2 * (k - 1)), 1, "QLinearConv: extra output"));
-      extras_.push_back({q.s(0), q.z(0), out[k].dtype == DType::kInt8});
+      const size_t at = 10 + 3 * static_cast<size_t>(k - 1);
+      EZ_ASSIGN_OR_RETURN(qlinear::QParams q, qlinear::read_qparams(*param(at), param(at + 1), 1, "QLinearConv: extra output"));
+      const Tensor* c = param(at + 2);
+      extra_mult_.push_back(c ? std::vector<float>(c->data<float>(), c->data<float>() + c->numel()) : std::vector<float>());
+      extras_.push_back({q.s(0), q.z(0), out[k].dtype == DType::kInt8, nullptr});
     }
+    for (size_t k = 0; k < extras_.size(); ++k) extras_[k].channel_mult = extra_mult_[k].empty() ? nullptr : extra_mult_[k].data();
     // Weights minus their zero point must fit s8.
     const Tensor& wt = *in[3].value;
     const int64_t K = wt.numel() / M;
@@ -164,11 +168,32 @@ class DnnlQLinearConvKernel final : public Kernel {
     if (!use_ref_ && !built_) build();
     if (use_ref_) return ref_->run(in, out, ctx);
     EZ_RETURN_IF_ERROR(float_route_ ? run_float_route(*in[0], out[0], ctx) : run_int8_route(in, out));
-    // Extra outputs: the float result quantized as the QuantizeLinear nodes they replace would.
-    for (size_t k = 1; k < out.size(); ++k)
-      quantize_per_tensor(out[0].data<float>(), out[0].numel(), extras_[k - 1].scale, extras_[k - 1].zp, out[k].dtype(), out[k].raw(),
-                          ctx.pool);
+    for (size_t k = 1; k < out.size(); ++k) quantize_extra(out[0], extras_[k - 1], out[k], ctx);
     return Status::OK();
+  }
+
+  // An extra output from the float result y, as the Mul (if any) and QuantizeLinear nodes it
+  // replaces would compute it.
+  void quantize_extra(const Tensor& y, const conv_int8::Problem::Extra& e, Tensor& z, const RunContext& ctx) const {
+    const float* v = y.data<float>();
+    const int64_t n = y.numel();
+    if (!e.channel_mult) return quantize_per_tensor(v, n, e.scale, e.zp, z.dtype(), z.raw(), ctx.pool);
+    const int64_t M = y_[1], spatial = n / (y_[0] * M);
+    constexpr int64_t kBlock = 4096;
+    auto blocks = [&](int64_t b0, int64_t b1) {
+      float scaled[kBlock];
+      for (int64_t b = b0; b < b1; ++b) {
+        const int64_t i0 = b * kBlock, len = std::min(kBlock, n - i0);
+        for (int64_t j = 0; j < len; ++j) {
+          const int64_t i = i0 + j;
+          scaled[j] = v[i] * e.channel_mult[channels_last_ ? i % M : (i / spatial) % M];
+        }
+        quantize_per_tensor(scaled, len, e.scale, e.zp, z.dtype(), static_cast<char*>(z.raw()) + i0, nullptr);
+      }
+    };
+    const int64_t count = (n + kBlock - 1) / kBlock;
+    if (ctx.pool && n > (1 << 16)) ctx.pool->parallel_for(count, 1, blocks);
+    else blocks(0, count);
   }
 
  private:
@@ -510,6 +535,7 @@ class DnnlQLinearConvKernel final : public Kernel {
   bool float_acc_;  // "float_accumulator": the sum goes to float without an int8 y (see qlinear_conv.cpp)
   int num_outputs_;
   std::vector<conv_int8::Problem::Extra> extras_;  // outputs 1..: the float result quantized again
+  std::vector<std::vector<float>> extra_mult_;     // their channel multipliers (empty: none)
   dnnl::convolution_forward::primitive_desc pd_;
   dnnl::convolution_forward prim_;
   memory packed_w_, bias_, src_zp_mem_;

@@ -27,9 +27,11 @@
 // writes to equalize a depthwise convolution's input): v * c[m], as the Mul node computes it.
 //
 // Extra outputs (passes/fuse_conv_output_quantize, with float_accumulator and output_float): the
-// float result v quantized again by each QuantizeLinear that read it, z_k = saturate(round(v /
-// s_k) + zp_k), outputs 1..E, their scale and zero point inputs 10 + 2(k-1) and 11 + 2(k-1) (input
-// 9 empty). The float output stays for its other readers (a residual Add, say).
+// float result v quantized again by each QuantizeLinear that read it, z_k = saturate(round(v *
+// c_k[m] / s_k) + zp_k) with an optional channel multiplier c_k (the Mul by per-channel constants
+// between, as edgezoo's quantizer equalizes a depthwise convolution's input), outputs 1..E; their
+// scale, zero point and multiplier (or nothing) are inputs 10 + 3(k-1) .. 12 + 3(k-1), input 9
+// empty. The float output stays for its other readers (a residual Add, say).
 #include <algorithm>
 
 #include "ops/nn/conv_geometry.h"
@@ -53,21 +55,18 @@ class QLinearConvKernel final : public Kernel {
 
   Status infer(const std::vector<KernelInput>& in, std::vector<TensorDesc>* out) override {
     const size_t extra = out->size() - 1;
-    EZ_RETURN_IF_ERROR(expect_input_count(in, 8, 10 + 2 * static_cast<int>(extra), "QLinearConv"));
+    EZ_RETURN_IF_ERROR(expect_input_count(in, 8, 10 + 3 * static_cast<int>(extra), "QLinearConv"));
     if (extra > 0) {
-      if (!float_acc_ || !float_out_ || in.size() != 10 + 2 * extra || (in[9].present()))
+      if (!float_acc_ || !float_out_ || in.size() != 10 + 3 * extra || (in[9].present()))
         return invalid_model("QLinearConv: extra outputs need float_accumulator, output_float, no channel multiplier and a "
-                             "scale and zero point each (inputs 10, 11, ...)");
+                             "scale, zero point and multiplier or nothing each (inputs 10, 11, 12, ...)");
       for (size_t k = 0; k < extra; ++k) {
-        EZ_RETURN_IF_ERROR(expect_dtype(in[10 + 2 * k], {DType::kFloat32}, "QLinearConv", "extra output scale"));
-        EZ_RETURN_IF_ERROR(expect_dtype(in[11 + 2 * k], {DType::kUInt8, DType::kInt8}, "QLinearConv", "extra output zero point"));
+        EZ_RETURN_IF_ERROR(expect_dtype(in[10 + 3 * k], {DType::kFloat32}, "QLinearConv", "extra output scale"));
+        EZ_RETURN_IF_ERROR(expect_dtype(in[11 + 3 * k], {DType::kUInt8, DType::kInt8}, "QLinearConv", "extra output zero point"));
+        const KernelInput& c = in[12 + 3 * k];
+        if (c.present() && (c.desc.dtype != DType::kFloat32 || c.desc.shape != Shape{in[3].desc.shape[0]}))
+          return invalid_model("QLinearConv: an extra output's channel multiplier must be float32[M]");
       }
-    }
-    if (in.size() > 9 && in[9].present()) {
-      const Shape& c = in[9].desc.shape;
-      if (!float_acc_ || float_out_ || in[9].desc.dtype != DType::kFloat32 || c.size() != 1 || c[0] != in[3].desc.shape[0])
-        return invalid_model("QLinearConv: the channel multiplier (input 9) needs float_accumulator, a quantized output "
-                             "and float32[M]");
     }
     EZ_RETURN_IF_ERROR(expect_dtype(in[0], {DType::kUInt8, DType::kInt8}, "QLinearConv", "x"));
     EZ_RETURN_IF_ERROR(expect_dtype(in[3], {DType::kUInt8, DType::kInt8}, "QLinearConv", "w"));
@@ -97,7 +96,7 @@ class QLinearConvKernel final : public Kernel {
     Shape os = {x[0], w[0]};
     os.insert(os.end(), geom_.out.begin(), geom_.out.end());
     (*out)[0] = {float_out_ ? DType::kFloat32 : yt, os};
-    for (size_t k = 0; k < extra; ++k) (*out)[1 + k] = {in[11 + 2 * k].desc.dtype, os};
+    for (size_t k = 0; k < extra; ++k) (*out)[1 + k] = {in[11 + 3 * k].desc.dtype, os};
     y_type_ = yt;
     return Status::OK();
   }
@@ -113,9 +112,11 @@ class QLinearConvKernel final : public Kernel {
     EZ_ASSIGN_OR_RETURN(QParams wq, read_qparams(*in[4], in[5], M, "QLinearConv: w"));
     EZ_ASSIGN_OR_RETURN(QParams yq, read_qparams(*in[6], in[7], 1, "QLinearConv: y"));
     std::vector<QParams> extra_q;  // the extra outputs' (see the top)
+    std::vector<const float*> extra_mult;
     for (size_t k = 1; k < out.size(); ++k) {
-      EZ_ASSIGN_OR_RETURN(QParams q, read_qparams(*in[10 + 2 * (k - 1)], in[11 + 2 * (k - 1)], 1, "QLinearConv: extra output"));
+      EZ_ASSIGN_OR_RETURN(QParams q, read_qparams(*in[10 + 3 * (k - 1)], in[11 + 3 * (k - 1)], 1, "QLinearConv: extra output"));
       extra_q.push_back(q);
+      extra_mult.push_back(in[12 + 3 * (k - 1)] && !in[12 + 3 * (k - 1)]->empty() ? in[12 + 3 * (k - 1)]->data<float>() : nullptr);
     }
     // Weights minus their zero point, and the per-channel requantisation multipliers.
     std::vector<int32_t> wi(M * K);
@@ -147,9 +148,16 @@ class QLinearConvKernel final : public Kernel {
             char* dst = static_cast<char*>(y.raw()) + ((n * M + oc) * os) * ye;
             if (float_acc_) {
               float_accumulator_row(a, os, mult[oc], channel_mult ? channel_mult + oc : nullptr, yq, y.dtype(), dst);
-              for (size_t k = 0; k < extra_q.size(); ++k)  // from the float result just written (output_float)
-                quantize_row(reinterpret_cast<const float*>(dst), os, extra_q[k], out[1 + k].dtype(),
-                             static_cast<char*>(out[1 + k].raw()) + (n * M + oc) * os);
+              for (size_t k = 0; k < extra_q.size(); ++k) {  // from the float result just written (output_float)
+                const float* v = reinterpret_cast<const float*>(dst);
+                std::vector<float> scaled;
+                if (extra_mult[k]) {  // the Mul node's product, then the QuantizeLinear
+                  scaled.assign(v, v + os);
+                  for (float& f : scaled) f *= extra_mult[k][oc];
+                  v = scaled.data();
+                }
+                quantize_row(v, os, extra_q[k], out[1 + k].dtype(), static_cast<char*>(out[1 + k].raw()) + (n * M + oc) * os);
+              }
             }
             else if (float_out_) dequantize_row(a, os, mult[oc], yq, reinterpret_cast<float*>(dst));
             else if (act_.kind == Activation::kNone) requantize_row(a, os, mult[oc], yq.z(0), y.dtype(), dst);

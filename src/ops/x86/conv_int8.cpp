@@ -46,6 +46,13 @@ ConvInt8::ConvInt8(const Problem& p, const int8_t* weights, const int32_t* bias,
     mult_[oc] = mult[oc];
     if (channel_mult) channel_mult_[oc] = channel_mult[oc];
   }
+  for (const Problem::Extra& e : p.extras) {
+    extra_mult_.emplace_back();
+    if (e.channel_mult) {
+      extra_mult_.back().assign(ocp_, 1.0f);
+      std::copy(e.channel_mult, e.channel_mult + OC, extra_mult_.back().begin());
+    }
+  }
   if (p.pointwise()) {
     tap_offsets_ = {0};
     return;
@@ -63,7 +70,8 @@ ConvInt8::ConvInt8(const Problem& p, const int8_t* weights, const int32_t* bias,
 namespace {
 
 vnni::Epilogue make_epilogue(const Problem& p, const std::vector<int32_t>& bias, const std::vector<float>& mult,
-                             const std::vector<float>& channel_mult, const ActivationSpec& act) {
+                             const std::vector<float>& channel_mult, const std::vector<std::vector<float>>& extra_mult,
+                             const ActivationSpec& act) {
   vnni::Epilogue e;
   e.bias = bias.data();
   e.mult = mult.data();
@@ -77,6 +85,7 @@ vnni::Epilogue make_epilogue(const Problem& p, const std::vector<int32_t>& bias,
     e.extra_scale[k] = p.extras[k].scale;
     e.extra_zp[k] = p.extras[k].zp;
     e.extra_signed[k] = p.extras[k].is_signed;
+    e.extra_mult[k] = extra_mult[k].empty() ? nullptr : extra_mult[k].data();
   }
   return e;
 }
@@ -100,7 +109,7 @@ void ConvInt8::pad_input(const uint8_t* x, const ThreadPool* pool) const {
 }
 
 void ConvInt8::run_pointwise(const uint8_t* x, void* y, const std::vector<void*>& extra_y, const ThreadPool* pool) const {
-  const vnni::Epilogue e = make_epilogue(p_, bias_, mult_, channel_mult_, act_);
+  const vnni::Epilogue e = make_epilogue(p_, bias_, mult_, channel_mult_, extra_mult_, act_);
   const int64_t pixels = p_.n * p_.in_h * p_.in_w, IC = p_.in_c, OC = p_.out_c, out_size = p_.float_out ? 4 : 1;
   auto body = [&](int64_t b, int64_t end) {
 #ifdef EDGEZOO_X86
@@ -122,7 +131,7 @@ void ConvInt8::run_pointwise(const uint8_t* x, void* y, const std::vector<void*>
 void ConvInt8::run(const uint8_t* x, void* y, const std::vector<void*>& extra_y, const ThreadPool* pool) const {
   if (p_.pointwise()) return run_pointwise(x, y, extra_y, pool);
   pad_input(x, pool);
-  const vnni::Epilogue e = make_epilogue(p_, bias_, mult_, channel_mult_, act_);
+  const vnni::Epilogue e = make_epilogue(p_, bias_, mult_, channel_mult_, extra_mult_, act_);
   const int64_t OC = p_.out_c, out_size = p_.float_out ? 4 : 1, taps = p_.kernel_h * p_.kernel_w;
   auto rows = [&](int64_t r0, int64_t r1) {
 #ifdef EDGEZOO_X86

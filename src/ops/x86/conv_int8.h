@@ -32,12 +32,14 @@ struct Problem {
   bool float_out = false, y_signed = false;
   int32_t y_zp = 0;
   float y_scale = 1;
-  // With float_out: 8-bit copies of the float result, QuantizeLinear's exact formula each (the
-  // nodes passes/fuse_conv_output_quantize took in). At most 4.
+  // With float_out: 8-bit copies of the float result, each times an optional channel multiplier
+  // [OC] and then quantized by QuantizeLinear's exact formula (the nodes
+  // passes/fuse_conv_output_quantize took in). At most 4.
   struct Extra {
     float scale = 1;
     int32_t zp = 0;
     bool is_signed = false;
+    const float* channel_mult = nullptr;  // copied by the kernel
   };
   std::vector<Extra> extras;
   // 1x1, stride 1, no padding: the input is read in place.
@@ -74,6 +76,7 @@ class ConvInt8 {
   std::vector<int8_t> w_;  // [OCP/16][taps][IC/4][16][4], zero-padded output channels
   std::vector<int32_t> bias_;
   std::vector<float> mult_, channel_mult_;
+  std::vector<std::vector<float>> extra_mult_;  // [OCP] per extra output with a multiplier
   std::vector<int64_t> tap_offsets_;   // bytes, in the padded input (0 for pointwise)
   mutable std::vector<uint8_t> padded_;  // [N][padded_h][padded_w][IC] and room for a tile past the end
 };

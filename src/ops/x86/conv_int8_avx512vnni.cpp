@@ -63,6 +63,7 @@ inline void channel_lanes(int64_t oc_valid, __mmask16 (&lanes)[B]) {
 struct Extras {
   int count;
   uint8_t* y[kMaxExtraOutputs];
+  const float* mult[kMaxExtraOutputs];  // at the tile's first channel, or null
   const x86::avx512::ExactQuant* q;
 };
 
@@ -91,7 +92,10 @@ void tile(const uint8_t* x, int64_t x_stride, const int64_t* tap_offsets, int64_
       const int64_t at = r * out_c + oc0 + b * 16;
       if (float_out) {
         _mm512_mask_storeu_ps(static_cast<float*>(y) + at, lanes[b], v[i]);
-        for (int k = 0; k < extras.count; ++k) x86::avx512::store_exactly_quantized(extras.y[k] + at, v[i], extras.q[k], lanes[b]);
+        for (int k = 0; k < extras.count; ++k) {
+          const __m512 u = extras.mult[k] ? _mm512_mul_ps(v[i], _mm512_loadu_ps(extras.mult[k] + b * 16)) : v[i];
+          x86::avx512::store_exactly_quantized(extras.y[k] + at, u, extras.q[k], lanes[b]);
+        }
         continue;
       }
       const __m512 u = channel_mult ? _mm512_mul_ps(v[i], _mm512_loadu_ps(channel_mult + b * 16)) : v[i];
@@ -120,8 +124,11 @@ void pixels_of_block(const TileInput& in, int64_t count, const int8_t* w, int64_
       x = tail;
       stride = row_bytes;
     }
-    Extras extras{e.extra_outputs, {}, extra_q};
-    for (int k = 0; k < e.extra_outputs; ++k) extras.y[k] = static_cast<uint8_t*>(extra_y[k]) + r0 * out_c;
+    Extras extras{e.extra_outputs, {}, {}, extra_q};
+    for (int k = 0; k < e.extra_outputs; ++k) {
+      extras.y[k] = static_cast<uint8_t*>(extra_y[k]) + r0 * out_c;
+      extras.mult[k] = e.extra_mult[k] ? e.extra_mult[k] + oc0 : nullptr;
+    }
     tile<R, B>(x, stride, in.tap_offsets, in.taps, in.k_steps, valid, wb, e.bias + oc0, e.mult + oc0,
                e.channel_mult ? e.channel_mult + oc0 : nullptr, static_cast<char*>(y) + r0 * out_c * out_size, out_c, oc0,
                oc_valid, e.float_out, q, e.act, extras);

@@ -28,12 +28,14 @@ struct Epilogue {
   float y_inv_scale = 1;  // 1 / s_y
   int32_t y_zp = 0;
   x86::EpilogueParams act;
-  // With float_out: up to kMaxExtraOutputs 8-bit copies of the float result, each by
-  // QuantizeLinear's exact formula (scale, zero point, int8 or uint8).
+  // With float_out: up to kMaxExtraOutputs 8-bit copies of the float result, each times an
+  // optional channel multiplier and then quantized by QuantizeLinear's exact formula (scale, zero
+  // point, int8 or uint8).
   int extra_outputs = 0;
   float extra_scale[kMaxExtraOutputs] = {};
   int32_t extra_zp[kMaxExtraOutputs] = {};
   bool extra_signed[kMaxExtraOutputs] = {};
+  const float* extra_mult[kMaxExtraOutputs] = {};  // [OCP] channel multipliers, or null
 };
 
 // count consecutive output pixels (a run as in TileInput) times all out_c channels, written to
