@@ -21,10 +21,6 @@ namespace {
 
 constexpr size_t kMaxExtraOutputs = 4;  // the hand-written kernels' limit (ops/x86/conv_int8_kernels.h)
 
-const Tensor* constant_of(const Graph& g, ValueId v) {
-  return v != kNoValue && g.value(v).is_constant() ? &g.value(v).constant : nullptr;
-}
-
 // QuantizeLinear(y, scalar scale, scalar 8-bit zero point) with nothing else to it.
 bool per_tensor_quantize_of(const Graph& g, const Node& n, ValueId y) {
   if (n.op_type != "QuantizeLinear" || !n.domain.empty() || n.inputs.size() != 3 || n.inputs[0] != y || n.outputs.size() != 1) return false;

@@ -36,12 +36,6 @@
 namespace ez {
 namespace {
 
-const Tensor* constant_of(const Graph& g, ValueId v) {
-  if (v == kNoValue) return nullptr;
-  const Value& val = g.value(v);
-  return val.is_constant() ? &val.constant : nullptr;
-}
-
 Attribute float_attr(float v) {
   Attribute a;
   a.kind = Attribute::Kind::kFloat;

@@ -95,6 +95,12 @@ bool per_channel_values(const Tensor& c, size_t out_rank, int64_t M, std::vector
   return true;
 }
 
+const Tensor* constant_of(const Graph& g, ValueId v) {
+  if (v == kNoValue) return nullptr;
+  const Value& val = g.value(v);
+  return val.is_constant() ? &val.constant : nullptr;
+}
+
 ValueId add_constant_value(Graph& g, const std::string& base, Tensor t) {
   Value v;
   v.name = base;

@@ -35,6 +35,8 @@ Tensor& writable_constant(Graph& g, ValueId* id, int readers_of_v);
 // When constant c broadcasts against an [N, M, ...] output of rank out_rank only along the
 // channel dim (a scalar, [M,1,1], [1,M,1,1], ...), its M per-channel values.
 bool per_channel_values(const Tensor& c, size_t out_rank, int64_t M, std::vector<double>* values);
+// The constant tensor of value v, or null (v absent or computed at run time).
+const Tensor* constant_of(const Graph& g, ValueId v);
 // Adds a constant value named after `base` (unique) and returns its id.
 ValueId add_constant_value(Graph& g, const std::string& base, Tensor t);
 

@@ -250,6 +250,13 @@ class DnnlQLinearConvKernel final : public Kernel {
   // which never need it.
   static bool float_route_forced() { return env_equals("EDGEZOO_INT8_FLOAT_ROUTE", "1"); }
 
+  // The requantisation multiplier of every output channel (scales_ holds one when they are equal).
+  std::vector<float> channel_scales() const {
+    std::vector<float> mult(static_cast<size_t>(w_s8_.dim(0)));
+    for (size_t m = 0; m < mult.size(); ++m) mult[m] = scales_[scales_.size() == 1 ? 0 : m];
+    return mult;
+  }
+
   // edgezoo's own kernel for 3x3 depthwise layers in the quantizer's float_accumulator form on
   // NHWC (ops/x86/depthwise_int8.h): oneDNN's int8 depthwise kernel is slower there than its
   // float one. EDGEZOO_DW_INT8=0 in the environment leaves them to oneDNN (for comparisons).
@@ -266,10 +273,8 @@ class DnnlQLinearConvKernel final : public Kernel {
     p.x_signed = xt == DType::kInt8, p.y_signed = yt == DType::kInt8;
     p.x_zp = x_zp_, p.y_zp = y_zp_, p.y_scale = y_scale_;
     if (!depthwise_int8::supported(p)) return false;
-    const int64_t M = w[0];
     std::vector<int32_t> wi(w_s8_.data<int8_t>(), w_s8_.data<int8_t>() + w_s8_.numel());
-    std::vector<float> mult(M);
-    for (int64_t m = 0; m < M; ++m) mult[m] = scales_[scales_.size() == 1 ? 0 : m];
+    const std::vector<float> mult = channel_scales();
     auto k = std::make_unique<depthwise_int8::DepthwiseInt8>(p, wi.data(), bias_values_.empty() ? nullptr : bias_values_.data(),
                                                              mult.data(), channel_mult_.empty() ? nullptr : channel_mult_.data(), act_);
     if (!k->ok()) return false;
@@ -299,9 +304,7 @@ class DnnlQLinearConvKernel final : public Kernel {
     p.x_zp = x_zp_, p.float_out = float_out_, p.y_signed = yt == DType::kInt8, p.y_zp = y_zp_, p.y_scale = y_scale_;
     p.extras = extras_;
     if (!conv_int8::supported(p) || (w_s8_.numel() / w[0] >= kAmxMinReduction && cpu_has_amx_int8())) return false;
-    const int64_t M = w[0];
-    std::vector<float> mult(M);
-    for (int64_t m = 0; m < M; ++m) mult[m] = scales_[scales_.size() == 1 ? 0 : m];
+    const std::vector<float> mult = channel_scales();
     auto k = std::make_unique<conv_int8::ConvInt8>(p, w_s8_.data<int8_t>(), bias_values_.empty() ? nullptr : bias_values_.data(),
                                                    mult.data(), channel_mult_.empty() ? nullptr : channel_mult_.data(), act_);
     if (!k->ok()) return false;

@@ -148,9 +148,9 @@ class QLinearConvKernel final : public Kernel {
             char* dst = static_cast<char*>(y.raw()) + ((n * M + oc) * os) * ye;
             if (float_acc_) {
               float_accumulator_row(a, os, mult[oc], channel_mult ? channel_mult + oc : nullptr, yq, y.dtype(), dst);
+              std::vector<float> scaled;
               for (size_t k = 0; k < extra_q.size(); ++k) {  // from the float result just written (output_float)
                 const float* v = reinterpret_cast<const float*>(dst);
-                std::vector<float> scaled;
                 if (extra_mult[k]) {  // the Mul node's product, then the QuantizeLinear
                   scaled.assign(v, v + os);
                   for (float& f : scaled) f *= extra_mult[k][oc];

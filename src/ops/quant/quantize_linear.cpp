@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "ops/op_util.h"
+#include "ops/quant/qlinear_common.h"
 #include "ops/x86/cpu_features.h"
 #include "ops/x86/quantize_kernels.h"
 
@@ -172,7 +173,10 @@ class QuantizeKernel final : public Kernel {
       }
     };
     const bool parallel = ctx.pool && n > (1 << 16);
-    if (parallel && runs == 1) {  // one scale: split the tensor
+    if (quantize_ && runs == 1) {  // one scale: the loop kernels that take a QuantizeLinear in share
+      quantize_per_tensor(x.data<float>(), n, static_cast<float>(sc.at_double(0)), zp ? static_cast<int32_t>(zp->at_int(0)) : 0,
+                          y.dtype(), y.raw(), ctx.pool);
+    } else if (parallel && runs == 1) {  // one scale: split the tensor
       ctx.pool->parallel_for(n, 1 << 14, [&](int64_t i0, int64_t i1) { span(i0, i1 - i0, 0); });
     } else {
       auto body = [&](int64_t r0, int64_t r1) {
