@@ -207,14 +207,18 @@ TEST(FastVsReference, TransposeOfIntegerTensors) {
 
 // SpaceToDepthBlocks (the fused Focus stem): the fast kernel in its three layouts (NCHW; NHWC in
 // and out; NCHW in, NHWC out) against the reference, bit for bit, for float and uint8, blocksize
-// 2 in YOLOX's order and blocksize 3 with a subset of the blocks.
+// 2 in YOLOX's order and blocksize 3 with a subset of the blocks. The 3-channel blocksize-2 cases
+// are the Focus stem's AVX-512 path where the CPU has it: 38 output columns are 9 groups of 4 (4-byte
+// values) or 2 of 16 (bytes) and a scalar tail; 2 columns are the tail alone.
 TEST(FastVsReference, SpaceToDepthBlocksEveryLayout) {
   std::mt19937 rng(29);
   struct Case {
     int64_t b;
     std::vector<int64_t> blocks;
     Shape x;
-  } cases[] = {{2, {0, 0, 1, 0, 0, 1, 1, 1}, {2, 3, 8, 10}}, {3, {2, 1, 0, 0, 1, 2}, {1, 5, 9, 6}}};
+  } cases[] = {{2, {0, 0, 1, 0, 0, 1, 1, 1}, {2, 3, 8, 10}}, {3, {2, 1, 0, 0, 1, 2}, {1, 5, 9, 6}},
+               {2, {0, 0, 1, 0, 0, 1, 1, 1}, {2, 3, 6, 76}}, {2, {1, 1, 0, 0, 0, 1, 1, 0}, {1, 3, 4, 76}},
+               {2, {0, 0, 1, 0, 0, 1, 1, 1}, {1, 3, 4, 4}}};
   for (const Case& c : cases)
     for (DType t : {DType::kFloat32, DType::kUInt8}) {
       Tensor x = Tensor::zeros(t, c.x);

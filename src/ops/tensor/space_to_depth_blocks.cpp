@@ -9,10 +9,13 @@
 // The reference kernel works on NCHW. The fast one also writes the NHWC output the stem
 // convolution reads (from NHWC or straight from the NCHW input), with no Transpose after it.
 #include <cstring>
+#include <functional>
 #include <vector>
 
 #include "ops/channels_last.h"
 #include "ops/op_util.h"
+#include "ops/x86/cpu_features.h"
+#include "ops/x86/space_to_depth_kernels.h"
 
 namespace ez::ops {
 namespace {
@@ -82,7 +85,9 @@ class SpaceToDepthBlocksKernel final : public Kernel {
 // Rows of the output in parallel, typed copies (no memcpy per element). Three layouts: NCHW in
 // and out; the layout pass's channels_last=1, NHWC in and out; and, with nchw_input=1 as well
 // (set when the pass's Transpose of the input is folded in, see fold_space_to_depth_transpose),
-// NCHW in and NHWC out -- the gather doubles as the transpose.
+// NCHW in and NHWC out -- the gather doubles as the transpose. That last one, for the 3-channel
+// picture with blocksize 2 and all 4 blocks (the Focus stem), runs on AVX-512 where the CPU has it
+// (x86/space_to_depth_kernels.h: a register permutation per group of pixels, not a store a value).
 class FastSpaceToDepthBlocksKernel final : public Kernel {
  public:
   FastSpaceToDepthBlocksKernel(BlockGeometry g, bool nhwc_out, bool nchw_in)
@@ -157,7 +162,21 @@ class FastSpaceToDepthBlocksKernel final : public Kernel {
     const Dims d{s[1], s[2], s[3], static_cast<int64_t>(g_.by.size()), g_.b, OH, s[3] / g_.b};
     const T* x = static_cast<const T*>(xt.raw());
     T* y = static_cast<T*>(yt.raw());
-    auto rows = [&](int64_t r0, int64_t r1) { gather_rows(x, y, d, g_.by.data(), g_.bx.data(), nhwc_in_, nhwc_out_, r0, r1); };
+    std::function<void(int64_t, int64_t)> rows = [&](int64_t r0, int64_t r1) {
+      gather_rows(x, y, d, g_.by.data(), g_.bx.data(), nhwc_in_, nhwc_out_, r0, r1);
+    };
+#ifdef EDGEZOO_X86  // the Focus stem's layout: see the class comment
+    const space_to_depth_simd::FocusDims fd{d.H, d.W};
+    if (!nhwc_in_ && nhwc_out_ && d.C == 3 && d.K == 4 && d.b == 2) {
+      if constexpr (sizeof(T) == 4) {
+        if (x86::has_avx512f())
+          rows = [&](int64_t r0, int64_t r1) { space_to_depth_simd::focus_rows_32(x, y, fd, g_.by.data(), g_.bx.data(), r0, r1); };
+      } else if constexpr (sizeof(T) == 1) {
+        if (x86::has_avx512_vbmi())
+          rows = [&](int64_t r0, int64_t r1) { space_to_depth_simd::focus_rows_8(x, y, fd, g_.by.data(), g_.bx.data(), r0, r1); };
+      }
+    }
+#endif
     if (ctx.pool) ctx.pool->parallel_for(N * OH, 8, rows);
     else rows(0, N * OH);
     return Status::OK();

@@ -29,4 +29,13 @@ bool has_avx512_vnni() {
 #endif
 }
 
+bool has_avx512_vbmi() {
+#ifdef EDGEZOO_X86
+  static const bool ok = has_avx512f() && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi");
+  return ok;
+#else
+  return false;
+#endif
+}
+
 }  // namespace ez::ops::x86

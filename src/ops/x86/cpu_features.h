@@ -9,5 +9,7 @@ bool has_avx2_fma();
 bool has_avx512f();
 // AVX-512F, VNNI and FMA, the ISA of the *_avx512vnni.cpp kernels. False off x86-64.
 bool has_avx512_vnni();
+// AVX-512F, BW and VBMI (byte permutes), the ISA of the *_avx512vbmi.cpp kernels. False off x86-64.
+bool has_avx512_vbmi();
 
 }  // namespace ez::ops::x86
