@@ -87,13 +87,21 @@ class ResizeKernel final : public Kernel {
     const Shape& is = x.shape();
     const Shape& os = y.shape();
     const size_t rank = is.size();
-    std::vector<std::vector<Taps>> taps(rank);
-    for (size_t d = 0; d < rank; ++d) {
-      taps[d].resize(os[d]);
-      for (int64_t o = 0; o < os[d]; ++o) taps[d][o] = make_taps(d, o, is[d], os[d]);
+    // The taps depend only on the shapes and infer's scales and roi: built once for each, not
+    // every run -- for a 52x52x64 upsampling they cost as much as the copy.
+    if (is != taps_in_ || os != taps_out_ || scale_ != taps_scale_ || roi_ != taps_roi_) {
+      taps_.assign(rank, {});
+      for (size_t d = 0; d < rank; ++d) {
+        taps_[d].resize(os[d]);
+        for (int64_t o = 0; o < os[d]; ++o) taps_[d][o] = make_taps(d, o, is[d], os[d]);
+      }
+      taps_in_ = is;
+      taps_out_ = os;
+      taps_scale_ = scale_;
+      taps_roi_ = roi_;
     }
     Status s;
-    EZ_DISPATCH_REAL(x.dtype(), T, s = unsupported("Resize dtype"), interpolate<T>(x, y, taps, ctx));
+    EZ_DISPATCH_REAL(x.dtype(), T, s = unsupported("Resize dtype"), interpolate<T>(x, y, taps_, ctx));
     return s;
   }
 
@@ -271,6 +279,9 @@ class ResizeKernel final : public Kernel {
   float cubic_a_, extrapolation_;
   bool exclude_outside_;
   std::vector<float> scales_attr_, roi_, scale_;
+  Shape taps_in_, taps_out_;  // what taps_ was built for
+  std::vector<float> taps_scale_, taps_roi_;
+  std::vector<std::vector<Taps>> taps_;
 };
 
 }  // namespace
