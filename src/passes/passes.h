@@ -16,6 +16,9 @@ Status fuse_qdq(Graph& graph);
 // ConvInteger -> Cast(float) -> Mul(scalar) [-> Add(per-channel constant)] -> one ConvInteger
 // writing float (internal inputs 4, 5 and attribute output_float).
 Status fuse_conv_integer_output(Graph& graph);
+// Stride-1 "same" MaxPools of one tensor with growing windows (SPP: 5, 9, 13) -> each reads the
+// previous one's output with the window difference (5, 5, 5); exact.
+Status cascade_max_pools(Graph& graph);
 // Concat of strided Slices of one tensor (the Focus stem) -> SpaceToDepthBlocks.
 Status fuse_space_to_depth(Graph& graph);
 // x * Clip(x + 3, 0, 6) / 6 -> HardSwish(x).

@@ -13,6 +13,7 @@ Status optimize_graph(Graph& graph, const PassOptions& options) {
   // QDQ patterns first, while the int8 weights are still behind their DequantizeLinear nodes.
   if (options.fuse_qdq) EZ_RETURN_IF_ERROR(fuse_qdq(graph));
   EZ_RETURN_IF_ERROR(fuse_conv_integer_output(graph));  // ONNX Runtime's dynamically quantized models
+  EZ_RETURN_IF_ERROR(cascade_max_pools(graph));  // after fuse_qdq: an int8 model's pools then read one int8 tensor
   EZ_RETURN_IF_ERROR(fold_conv_affine(graph));
   EZ_RETURN_IF_ERROR(fuse_hardswish(graph));
   // Activation first, so that a residual Add after an activated conv is summed after it (YOLO);

@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "passes/passes.h"
 #include "unit/graph_builder.h"
 
 namespace ez {
@@ -209,6 +210,54 @@ TEST(Passes, SlicesThatAreNotABlockGatherStayAsTheyAre) {
     std::vector<Tensor> in = {random_tensor({1, 3, 8, 12}, rng)};
     if (variant == 3) in.push_back(random_tensor({1, 3, 4, 6}, rng));
     test::expect_same_outputs(**optimized, **plain, in, 1e-5);
+  }
+}
+
+// SPP: three stride-1 "same" max pools of one tensor (5, 9, 13) become a chain of 5x5 pools, each
+// reading the previous one, with the same outputs bit for bit (max ignores the padding, so the
+// borders are exact too; 11x7 keeps the windows wider than the input). Left alone: pools of equal
+// windows, a strided pool, and windows that do not nest (3x7 and 7x3).
+Graph spp_graph(int variant) {
+  test::GraphBuilder b;
+  const ValueId x = b.input("x", {1, 4, 11, 7});
+  auto pool = [&](int64_t kh, int64_t kw, int64_t stride, const std::string& name) {
+    Attributes a;
+    a.set("kernel_shape", Attribute::of_ints({kh, kw}));
+    a.set("pads", Attribute::of_ints({kh / 2, kw / 2, kh / 2, kw / 2}));
+    a.set("strides", Attribute::of_ints({stride, stride}));
+    return b.node("MaxPool", {x}, name, a);
+  };
+  if (variant == 0) b.g.outputs() = {pool(13, 13, 1, "p13"), pool(5, 5, 1, "p5"), pool(9, 9, 1, "p9")};
+  if (variant == 1) b.g.outputs() = {pool(5, 5, 1, "a"), pool(5, 5, 1, "b"), pool(9, 9, 2, "strided")};
+  if (variant == 2) b.g.outputs() = {pool(3, 7, 1, "tall"), pool(7, 3, 1, "wide")};
+  return std::move(b.g);
+}
+
+TEST(Passes, SppPoolsBecomeAChainOfTheSmallestWindow) {
+  std::mt19937 rng(12);
+  const Tensor x = random_tensor({1, 4, 11, 7}, rng);
+  for (int variant : {0, 1, 2}) {
+    SCOPED_TRACE("variant " + std::to_string(variant));
+    Graph g = spp_graph(variant);
+    ASSERT_TRUE(cascade_max_pools(g).ok());
+    const ValueId in = g.find_value("x");
+    int reading_x = 0, pools = 0;
+    for (const Node& n : g.nodes()) {
+      if (n.op_type != "MaxPool") continue;
+      ++pools;
+      reading_x += n.inputs[0] == in;
+      if (variant == 0) EXPECT_EQ(n.attrs.get_ints("kernel_shape"), std::vector<int64_t>({5, 5})) << n.name;
+    }
+    EXPECT_EQ(reading_x, variant == 0 ? 1 : pools);
+    auto optimized = Session::from_graph(spp_graph(variant));
+    auto plain = Session::from_graph(spp_graph(variant), test::reference_options());
+    ASSERT_TRUE(optimized.ok() && plain.ok()) << optimized.status().to_string();
+    test::expect_same_outputs(**optimized, **plain, {x}, 0.0);
+    SessionOptions ref;  // the rewritten graph on the reference kernels too
+    ref.kernels = ops::KernelChoice::kReference;
+    auto cascaded_ref = Session::from_graph(spp_graph(variant), ref);
+    ASSERT_TRUE(cascaded_ref.ok());
+    test::expect_same_outputs(**cascaded_ref, **plain, {x}, 0.0);
   }
 }
 
