@@ -9,8 +9,9 @@
    scheme kept in float (--exclude; found by quantizing one layer at a time: Conv_47's folded
    weights reach 11 and its bias 76, so the 1% int8 weight error alone costs 0.015 of output
    cosine; Conv_44 and Conv_70 read activations whose ranges have long tails), and percentile
-   legacy with --hybrid auto (the search picks the layers; with the defaults the remaining error
-   is spread over the whole network and a 0.99 target needs about half the layers in float).
+   with the defaults and --hybrid auto (the search picks the layers: it keeps Conv_44 alone, whose
+   input is the stem's output -- per-channel 8-bit steps there cost 0.02 of output cosine by
+   themselves, and the network amplifies them; minmax needs Conv_47 as well).
    - the written model is standard QDQ (opset >= 13, int8 weights, int32 biases, onnx.checker);
    - ONNX Runtime loads and runs it; edgezoo's outputs on it agree with ORT's;
    - the int8 model's output on bus.jpg agrees with the float model's;
@@ -36,8 +37,8 @@ float simulation of a QDQ model can promise on this model: a last-bit float diff
 value across a QuantizeLinear rounding boundary by one whole step, and this network amplifies
 such steps (edgezoo's own fast and reference kernels agree only to ~0.997-0.999 on the same QDQ
 model), so edgezoo-vs-ORT must be >= 0.995; int8-vs-float >= 0.99 with the sensitive layers in
-float, >= 0.98 with the layers hybrid chose (its 0.99 target holds over the calibration images,
-bus.jpg is not one of them), >= 0.96 for plain minmax with the defaults (measured 0.972; 0.978
+float, the same with the layers hybrid chose (its 0.99 target holds over the calibration images,
+bus.jpg is not one of them; measured 0.9938), >= 0.96 for plain minmax with the defaults (measured 0.972; 0.978
 over the calibration images), >= 0.85 for legacy minmax (measured 0.877: a poor choice here).
 
 Usage: quantize_checks.py EDGEZOO_BINARY [--data DIR] [--work DIR] [--strict] [--json FILE]
@@ -227,7 +228,7 @@ def main():
     legacy = ["--no-equalize", "--no-bias-correction"]
     configs = [("minmax", "minmax", [], 0.96), ("legacy", "minmax", legacy, 0.85),
                ("percentile", "percentile", ["--exclude", "Conv_44,Conv_47,Conv_70"], 0.99),
-               ("hybrid", "percentile", ["--hybrid", "auto", *legacy], 0.98)]
+               ("hybrid", "percentile", ["--hybrid", "auto"], 0.99)]
     # Under sanitizers (scripts/test.sh's second pass) the two long searches, the hybrid one and
     # PP-OCR det, are left out: they run code that the unit tests and the plain pass already cover,
     # and would take minutes with instrumented kernels.
