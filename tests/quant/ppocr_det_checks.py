@@ -72,7 +72,7 @@ def check_ppocr_det(edgezoo, data, work, tmp, quantize_args, label):
     out = os.path.join(work, f"ppocrv4_det_int8_{label}.onnx")
     r = run([edgezoo, "quantize", model, "--shape", "x=1x3x640x640", "--mean", MEAN, "--std", STD, "--rgb",
              "--dataset", list_path, "-o", out, "--threads", "2", *quantize_args])
-    if not check(r.returncode == 0, f"PP-OCRv4 det quantize {' '.join(quantize_args)} {r.stderr.strip()[-300:] if r.returncode else ''}"):
+    if not check(r.returncode == 0, f"PP-OCRv4 det quantize {' '.join(quantize_args) or '(defaults)'} {r.stderr.strip()[-300:] if r.returncode else ''}"):
         return []
     batch_path = os.path.join(tmp, "ocr_batch.npy")
     np.save(batch_path, make_batch(images))
