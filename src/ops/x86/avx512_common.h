@@ -13,18 +13,19 @@ namespace ez::ops::x86::avx512 {
 
 inline __m512 splat(float f) { return _mm512_set1_ps(f); }
 
-// 1 / (1 + e^-v) for N vectors, stage by stage (the chains of different vectors fill each
-// other's latency). e^-v = 2^n * 2^f with n = round(-v log2 e), |f| <= 1/2, 2^f by a degree-6
-// polynomial (relative error 1e-7, fitted for this range) and 2^n by vscalefps; the exponent is
-// capped at 127 so that 1 + e^-v stays finite (sigmoid < 1e-38 there). The reciprocal is the
-// 14-bit estimate refined by one Newton step (relative error ~1e-8): a division costs about as
-// much as the rest together. oneDNN's swish post-op divides, which is why it costs twice this.
+// 1 / (1 + 2^u) for N vectors, u = -v log2(e) (sigmoid(v) from its exponent), stage by stage
+// (the chains of different vectors fill each other's latency). 2^u = 2^n * 2^f with n = round(u),
+// |f| <= 1/2, 2^f by a degree-6 polynomial (relative error 1e-7, fitted for this range) and 2^n
+// by vscalefps; u is capped at 127 so that 1 + 2^u stays finite (sigmoid < 1e-38 there). The
+// reciprocal is the 14-bit estimate refined by one Newton step (relative error ~1e-8): a division
+// costs about as much as the rest together. oneDNN's swish post-op divides, which is why it costs
+// twice this.
 template <int N>
-inline void sigmoid_many(const __m512 (&v)[N], __m512 (&out)[N]) {
+inline void sigmoid_of_exponent_many(const __m512 (&exponent)[N], __m512 (&out)[N]) {
   __m512 u[N], n[N], p[N];
 #pragma GCC unroll 16
   for (int i = 0; i < N; ++i) {
-    u[i] = _mm512_min_ps(_mm512_mul_ps(v[i], splat(-1.44269504088896341f)), splat(127.0f));
+    u[i] = _mm512_min_ps(exponent[i], splat(127.0f));
     n[i] = _mm512_roundscale_ps(u[i], _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     u[i] = _mm512_sub_ps(u[i], n[i]);
     p[i] = _mm512_fmadd_ps(splat(1.5345805149991065e-4f), u[i], splat(1.3399930903688073e-3f));
@@ -45,6 +46,15 @@ inline void sigmoid_many(const __m512 (&v)[N], __m512 (&out)[N]) {
     const __m512 r = _mm512_rcp14_ps(d);
     out[i] = _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, splat(2.0f)));
   }
+}
+
+// 1 / (1 + e^-v) for N vectors (sigmoid_of_exponent_many of -v log2(e)).
+template <int N>
+inline void sigmoid_many(const __m512 (&v)[N], __m512 (&out)[N]) {
+  __m512 u[N];
+#pragma GCC unroll 16
+  for (int i = 0; i < N; ++i) u[i] = _mm512_mul_ps(v[i], splat(kMinusLog2e));
+  sigmoid_of_exponent_many<N>(u, out);
 }
 
 // The activation (and the scalar affine after it) as ops/nn/activation.cpp writes it, in place
@@ -107,6 +117,25 @@ struct OutputQuant {
 inline __m512i quantize(__m512 v, const OutputQuant& q) {
   v = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(v, q.inv_scale), q.lo), q.hi);
   return _mm512_add_epi32(_mm512_cvtps_epi32(v), q.zp);
+}
+
+// SiLU or Sigmoid of a * m, then an 8-bit output's quantization (times a channel multiplier cm
+// and 1/s_y, plus the zero point), with the per-channel constants folded so that each vector costs
+// two multiplications fewer than activate_many + quantize:
+//   u = a * m_u, m_u = m kMinusLog2e               (the exponent: s = sigmoid_of_exponent_many(u))
+//   SiLU:    y = (a * m_y) * s + zp, m_y = m cm / s_y
+//   Sigmoid: y = m_y * s + zp,       m_y = cm / s_y
+// then clamped to the 8-bit range and rounded to nearest even (NaN to the low end). Equal to the
+// unfolded form up to the rounding of the folded products: a value at a rounding tie may land one
+// step away. quantize_folded is the last line, t being a * m_y or m_y.
+struct FoldedQuant {
+  __m512 lo, hi, zp;  // the 8-bit range and the zero point, as floats
+  FoldedQuant(int32_t y_zp, bool y_signed)
+      : lo(splat(y_signed ? -128.0f : 0.0f)), hi(splat(y_signed ? 127.0f : 255.0f)), zp(splat(static_cast<float>(y_zp))) {}
+};
+
+inline __m512i quantize_folded(__m512 t, __m512 s, const FoldedQuant& q) {
+  return _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(t, s, q.zp), q.lo), q.hi));
 }
 
 // QuantizeLinear's exact formula, saturate(round_half_even(v / s) + zp), without a division:

@@ -46,6 +46,18 @@ ConvInt8::ConvInt8(const Problem& p, const int8_t* weights, const int32_t* bias,
     mult_[oc] = mult[oc];
     if (channel_mult) channel_mult_[oc] = channel_mult[oc];
   }
+  const x86::EpilogueParams ep = x86::make_epilogue(act, false);
+  const bool silu = ep.act == x86::kActSilu;
+  if (!p.float_out && (silu || ep.act == x86::kActSigmoid) && !ep.affine) {
+    const float inv = 1.0f / p.y_scale;
+    fold_u_.assign(ocp_, 0.0f);
+    fold_y_.assign(ocp_, 0.0f);
+    for (int64_t oc = 0; oc < OC; ++oc) {
+      const float cm = channel_mult ? channel_mult[oc] : 1.0f;
+      fold_u_[oc] = mult[oc] * x86::kMinusLog2e;
+      fold_y_[oc] = (silu ? mult[oc] * cm : cm) * inv;
+    }
+  }
   for (const Problem::Extra& e : p.extras) {
     extra_mult_.emplace_back();
     if (e.channel_mult) {
@@ -71,8 +83,10 @@ namespace {
 
 vnni::Epilogue make_epilogue(const Problem& p, const std::vector<int32_t>& bias, const std::vector<float>& mult,
                              const std::vector<float>& channel_mult, const std::vector<std::vector<float>>& extra_mult,
-                             const ActivationSpec& act) {
+                             const std::vector<float>& fold_u, const std::vector<float>& fold_y, const ActivationSpec& act) {
   vnni::Epilogue e;
+  e.fold_u = fold_u.empty() ? nullptr : fold_u.data();
+  e.fold_y = fold_y.empty() ? nullptr : fold_y.data();
   e.bias = bias.data();
   e.mult = mult.data();
   e.channel_mult = channel_mult.empty() ? nullptr : channel_mult.data();
@@ -109,7 +123,7 @@ void ConvInt8::pad_input(const uint8_t* x, const ThreadPool* pool) const {
 }
 
 void ConvInt8::run_pointwise(const uint8_t* x, void* y, const std::vector<void*>& extra_y, const ThreadPool* pool) const {
-  const vnni::Epilogue e = make_epilogue(p_, bias_, mult_, channel_mult_, extra_mult_, act_);
+  const vnni::Epilogue e = make_epilogue(p_, bias_, mult_, channel_mult_, extra_mult_, fold_u_, fold_y_, act_);
   const int64_t pixels = p_.n * p_.in_h * p_.in_w, IC = p_.in_c, OC = p_.out_c, out_size = p_.float_out ? 4 : 1;
   auto body = [&](int64_t b, int64_t end) {
 #ifdef EDGEZOO_X86
@@ -131,7 +145,7 @@ void ConvInt8::run_pointwise(const uint8_t* x, void* y, const std::vector<void*>
 void ConvInt8::run(const uint8_t* x, void* y, const std::vector<void*>& extra_y, const ThreadPool* pool) const {
   if (p_.pointwise()) return run_pointwise(x, y, extra_y, pool);
   pad_input(x, pool);
-  const vnni::Epilogue e = make_epilogue(p_, bias_, mult_, channel_mult_, extra_mult_, act_);
+  const vnni::Epilogue e = make_epilogue(p_, bias_, mult_, channel_mult_, extra_mult_, fold_u_, fold_y_, act_);
   const int64_t OC = p_.out_c, out_size = p_.float_out ? 4 : 1, taps = p_.kernel_h * p_.kernel_w;
   auto rows = [&](int64_t r0, int64_t r1) {
 #ifdef EDGEZOO_X86

@@ -76,6 +76,7 @@ class ConvInt8 {
   std::vector<int8_t> w_;  // [OCP/16][taps][IC/4][16][4], zero-padded output channels
   std::vector<int32_t> bias_;
   std::vector<float> mult_, channel_mult_;
+  std::vector<float> fold_u_, fold_y_;  // [OCP]: the folded SiLU/Sigmoid epilogue's constants, or empty
   std::vector<std::vector<float>> extra_mult_;  // [OCP] per extra output with a multiplier
   std::vector<int64_t> tap_offsets_;   // bytes, in the padded input (0 for pointwise)
   mutable std::vector<uint8_t> padded_;  // [N][padded_h][padded_w][IC] and room for a tile past the end

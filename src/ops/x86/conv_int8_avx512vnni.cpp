@@ -1,6 +1,8 @@
 // AVX-512 VNNI stages of the int8 convolution (conv_int8.h).
 #include <immintrin.h>
 
+#include <type_traits>
+
 #include "ops/x86/avx512_common.h"
 #include "ops/x86/conv_int8_kernels.h"
 
@@ -67,14 +69,48 @@ struct Extras {
   const x86::avx512::ExactQuant* q;
 };
 
-template <int R, int B>
+// One 8-bit block store: whole blocks through a register and a plain 16-byte store, the narrowing
+// store to memory (vpmovdb m128) being several times slower on AMD's AVX-512 cores.
+inline void store_block(int8_t* p, __m512i qv, __mmask16 lanes) {
+  if (lanes == 0xFFFF) _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm512_cvtepi32_epi8(qv));
+  else _mm512_mask_cvtepi32_storeu_epi8(p, lanes, qv);
+}
+
+enum Fold { kFoldNone, kFoldSilu, kFoldSigmoid };
+
+// Fold: an 8-bit output after SiLU (kFoldSilu) or Sigmoid (kFoldSigmoid), through
+// x86::avx512::sigmoid_quantize_many with the constants fold_u, fold_y (at the tile's first channel).
+template <int R, int B, int Fold>
 void tile(const uint8_t* x, int64_t x_stride, const int64_t* tap_offsets, int64_t taps, int64_t k_steps, int64_t valid,
           const int8_t* w, const int32_t* bias, const float* mult, const float* channel_mult, void* y, int64_t out_c,
-          int64_t oc0, int64_t oc_valid, bool float_out, Quant q, x86::EpilogueParams ep, Extras extras) {
+          int64_t oc0, int64_t oc_valid, bool float_out, Quant q, x86::EpilogueParams ep, Extras extras, const float* fold_u,
+          const float* fold_y, x86::avx512::FoldedQuant fq) {
   __m512i acc[R * B];
   accumulate<R, B>(x, x_stride, tap_offsets, taps, k_steps, w, acc);
   __mmask16 lanes[B];
   channel_lanes<B>(oc_valid, lanes);
+  if constexpr (Fold != kFoldNone) {  // (x86::avx512::quantize_folded; constants loaded where used)
+#pragma GCC unroll 6
+    for (int c = 0; c < R * B; c += 4) {
+      __m512 a[4], u[4], sg[4];
+#pragma GCC unroll 4
+      for (int i = 0; i < 4; ++i) {
+        const int j = c + i < R * B ? c + i : R * B - 1, b = j % B;
+        a[i] = _mm512_cvtepi32_ps(_mm512_add_epi32(acc[j], _mm512_loadu_si512(bias + b * 16)));
+        u[i] = _mm512_mul_ps(a[i], _mm512_loadu_ps(fold_u + b * 16));
+      }
+      x86::avx512::sigmoid_of_exponent_many<4>(u, sg);
+#pragma GCC unroll 4
+      for (int i = 0; i < 4; ++i) {
+        const int r = (c + i) / B, b = (c + i) % B;
+        if (c + i >= R * B || r >= valid) continue;
+        const __m512 my = _mm512_loadu_ps(fold_y + b * 16);
+        const __m512 t = Fold == kFoldSilu ? _mm512_mul_ps(a[i], my) : my;
+        store_block(static_cast<int8_t*>(y) + r * out_c + oc0 + b * 16, x86::avx512::quantize_folded(t, sg[i], fq), lanes[b]);
+      }
+    }
+    return;
+  }
 #pragma GCC unroll 6
   for (int c = 0; c < R * B; c += 4) {
     __m512 v[4];
@@ -99,18 +135,17 @@ void tile(const uint8_t* x, int64_t x_stride, const int64_t* tap_offsets, int64_
         continue;
       }
       const __m512 u = channel_mult ? _mm512_mul_ps(v[i], _mm512_loadu_ps(channel_mult + b * 16)) : v[i];
-      const __m512i qv = x86::avx512::quantize(u, q);
-      // A whole block through a register and a plain 16-byte store: the narrowing store to memory
-      // (vpmovdb m128) is several times slower on AMD's AVX-512 cores.
-      if (lanes[b] == 0xFFFF) _mm_storeu_si128(reinterpret_cast<__m128i*>(static_cast<int8_t*>(y) + at), _mm512_cvtepi32_epi8(qv));
-      else _mm512_mask_cvtepi32_storeu_epi8(static_cast<int8_t*>(y) + at, lanes[b], qv);
+      store_block(static_cast<int8_t*>(y) + at, x86::avx512::quantize(u, q), lanes[b]);
     }
   }
 }
 
-template <int B>
-void pixels_of_block(const TileInput& in, int64_t count, const int8_t* w, int64_t out_c, int64_t oc0, const Epilogue& e,
+// Not inlined: with its twelve instantiations inside run_pixels, GCC 12 allocated registers worse
+// and the unfolded loops ran 25% slower.
+template <int B, int Fold>
+__attribute__((noinline)) void pixels_of_block(const TileInput& in, int64_t count, const int8_t* w, int64_t out_c, int64_t oc0, const Epilogue& e,
                      const Quant& q, void* y, void* const* extra_y, const x86::avx512::ExactQuant* extra_q) {
+  const x86::avx512::FoldedQuant fq(e.y_zp, e.y_signed);
   constexpr int R = kAccumulators / B;
   const int64_t oc_valid = out_c - oc0 < 16 * B ? out_c - oc0 : 16 * B;
   const int8_t* wb = w + (oc0 / 16) * in.taps * in.k_steps * 64;
@@ -132,9 +167,10 @@ void pixels_of_block(const TileInput& in, int64_t count, const int8_t* w, int64_
       extras.y[k] = static_cast<uint8_t*>(extra_y[k]) + r0 * out_c;
       extras.mult[k] = e.extra_mult[k] ? e.extra_mult[k] + oc0 : nullptr;
     }
-    tile<R, B>(x, stride, in.tap_offsets, in.taps, in.k_steps, valid, wb, e.bias + oc0, e.mult + oc0,
-               e.channel_mult ? e.channel_mult + oc0 : nullptr, static_cast<char*>(y) + r0 * out_c * out_size, out_c, oc0,
-               oc_valid, e.float_out, q, e.act, extras);
+    tile<R, B, Fold>(x, stride, in.tap_offsets, in.taps, in.k_steps, valid, wb, e.bias + oc0, e.mult + oc0,
+                       e.channel_mult ? e.channel_mult + oc0 : nullptr, static_cast<char*>(y) + r0 * out_c * out_size, out_c, oc0,
+                       oc_valid, e.float_out, q, e.act, extras, Fold != kFoldNone ? e.fold_u + oc0 : nullptr,
+                     Fold != kFoldNone ? e.fold_y + oc0 : nullptr, fq);
   }
 }
 
@@ -144,15 +180,22 @@ void run_pixels(const TileInput& in, int64_t count, const int8_t* w, int64_t out
   const Quant q(e.y_inv_scale, e.y_zp, e.y_signed);
   x86::avx512::ExactQuant extra_q[kMaxExtraOutputs];
   for (int k = 0; k < e.extra_outputs; ++k) extra_q[k] = x86::avx512::ExactQuant(e.extra_scale[k], e.extra_zp[k], e.extra_signed[k]);
-  for (int64_t oc0 = 0; oc0 < out_c; oc0 += 64) {
-    const int64_t blocks = (out_c - oc0 + 15) / 16;
-    switch (blocks >= 4 ? 4 : blocks) {
-      case 4: pixels_of_block<4>(in, count, w, out_c, oc0, e, q, y, extra_y, extra_q); break;
-      case 3: pixels_of_block<3>(in, count, w, out_c, oc0, e, q, y, extra_y, extra_q); break;
-      case 2: pixels_of_block<2>(in, count, w, out_c, oc0, e, q, y, extra_y, extra_q); break;
-      default: pixels_of_block<1>(in, count, w, out_c, oc0, e, q, y, extra_y, extra_q); break;
+  const int fold = !e.fold_u || !e.fold_y || e.float_out ? kFoldNone : e.act.act == x86::kActSilu ? kFoldSilu : kFoldSigmoid;
+  auto blocks_of = [&](auto f) {
+    constexpr int F = decltype(f)::value;
+    for (int64_t oc0 = 0; oc0 < out_c; oc0 += 64) {
+      const int64_t blocks = (out_c - oc0 + 15) / 16;
+      switch (blocks >= 4 ? 4 : blocks) {
+        case 4: pixels_of_block<4, F>(in, count, w, out_c, oc0, e, q, y, extra_y, extra_q); break;
+        case 3: pixels_of_block<3, F>(in, count, w, out_c, oc0, e, q, y, extra_y, extra_q); break;
+        case 2: pixels_of_block<2, F>(in, count, w, out_c, oc0, e, q, y, extra_y, extra_q); break;
+        default: pixels_of_block<1, F>(in, count, w, out_c, oc0, e, q, y, extra_y, extra_q); break;
+      }
     }
-  }
+  };
+  if (fold == kFoldSilu) blocks_of(std::integral_constant<int, kFoldSilu>());
+  else if (fold == kFoldSigmoid) blocks_of(std::integral_constant<int, kFoldSigmoid>());
+  else blocks_of(std::integral_constant<int, kFoldNone>());
 }
 
 }  // namespace ez::ops::conv_int8::vnni

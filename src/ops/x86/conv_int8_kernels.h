@@ -28,6 +28,11 @@ struct Epilogue {
   float y_inv_scale = 1;  // 1 / s_y
   int32_t y_zp = 0;
   x86::EpilogueParams act;
+  // An 8-bit output after SiLU or Sigmoid (no affine): the folded constants of
+  // x86::avx512::sigmoid_quantize_many, [OCP] each (m_u = mult * -log2 e, m_y = mult * cm / s_y
+  // for SiLU, cm / s_y for Sigmoid), else null.
+  const float* fold_u = nullptr;
+  const float* fold_y = nullptr;
   // With float_out: up to kMaxExtraOutputs 8-bit copies of the float result, each times an
   // optional channel multiplier and then quantized by QuantizeLinear's exact formula (scale, zero
   // point, int8 or uint8).

@@ -10,6 +10,8 @@ namespace ez::ops::depthwise_int8::avx512 {
 namespace {
 
 using x86::avx512::activate_many;
+
+enum Fold { kFoldNone, kFoldSilu, kFoldSigmoid };
 using x86::avx512::splat;
 
 // Input row iy of image n as floats x - x_zp, one zero column either side; rows outside the image
@@ -38,17 +40,21 @@ void widen_row(const RowArgs& a, int64_t n, int64_t iy, float* dst) {
 // The output's requantisation constants.
 using Quant = x86::avx512::OutputQuant;
 
-// One output row, 16 channels from cb, for stride S. Everything arrives by value or lives in
+// One output row, 16 channels from cb, for stride S; Fold: a SiLU (kFoldSilu) or Sigmoid
+// (kFoldSigmoid) quantized with the constants folded (x86::avx512::sigmoid_quantize_many). Everything arrives by value or lives in
 // locals: the byte stores (through __m128i, a may-alias type) would otherwise make the compiler
 // reload every weight and size from memory after each store.
-template <int S>
+template <int S, int Fold>
 void row_block(const float* r0, const float* r1, const float* r2, unsigned char* y, int64_t C, int64_t out_w, int64_t shift,
-               const float* wts, __m512 bias, __m512 mult, const float* channel_mult, Quant q, x86::EpilogueParams ep) {
+               const float* wts, __m512 bias, __m512 mult, const float* channel_mult, Quant q, x86::avx512::FoldedQuant fq,
+               x86::EpilogueParams ep) {
   __m512 w[9];
 #pragma GCC unroll 9
   for (int t = 0; t < 9; ++t) w[t] = _mm512_loadu_ps(wts + t * C);
   const __m512 cm = channel_mult ? _mm512_loadu_ps(channel_mult) : splat(1.0f);
   const bool has_cm = channel_mult != nullptr;
+  const __m512 m_u = _mm512_mul_ps(mult, splat(x86::kMinusLog2e));
+  const __m512 m_y = _mm512_mul_ps(Fold == kFoldSilu ? _mm512_mul_ps(mult, cm) : cm, q.inv_scale);
   const float* rows[3] = {r0 + shift * C, r1 + shift * C, r2 + shift * C};
   auto tile = [&](auto width, int64_t ox) {
     constexpr int J = decltype(width)::value;
@@ -62,6 +68,19 @@ void row_block(const float* r0, const float* r1, const float* r2, unsigned char*
       for (int kx = 0; kx < 3; ++kx)
 #pragma GCC unroll 16
         for (int j = 0; j < J; ++j) acc[j] = _mm512_fmadd_ps(w[ky * 3 + kx], _mm512_loadu_ps(r + (j * S + kx) * C), acc[j]);
+    }
+    if constexpr (Fold != kFoldNone) {  // (x86::avx512::quantize_folded)
+      __m512 u[J], sg[J];
+#pragma GCC unroll 16
+      for (int j = 0; j < J; ++j) u[j] = _mm512_mul_ps(acc[j], m_u);
+      x86::avx512::sigmoid_of_exponent_many<J>(u, sg);
+#pragma GCC unroll 16
+      for (int j = 0; j < J; ++j) {
+        const __m512 t = Fold == kFoldSilu ? _mm512_mul_ps(acc[j], m_y) : m_y;
+        const __m512i r = x86::avx512::quantize_folded(t, sg[j], fq);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(y + (ox + j) * C), _mm512_cvtepi32_epi8(r));
+      }
+      return;
     }
 #pragma GCC unroll 16
     for (int j = 0; j < J; ++j) acc[j] = _mm512_mul_ps(acc[j], mult);
@@ -84,6 +103,10 @@ void run_rows(const RowArgs& a, int64_t begin, int64_t end, float* scratch) {
   const int64_t C = a.c, row_len = (a.in_w + 2) * C, shift = 1 - a.pad_left;
   int64_t tag[3] = {-1, -1, -1};  // which input row each ring slot holds
   const Quant q(a.y_inv_scale, a.y_zp, a.y_signed);
+  const int fold = a.epilogue.affine ? kFoldNone
+                   : a.epilogue.act == x86::kActSilu ? kFoldSilu
+                   : a.epilogue.act == x86::kActSigmoid ? kFoldSigmoid : kFoldNone;
+  const x86::avx512::FoldedQuant fq(a.y_zp, a.y_signed);
   for (int64_t r = begin; r < end; ++r) {
     const int64_t n = r / a.out_h, oy = r % a.out_h;
     const float* rows[3];
@@ -101,10 +124,17 @@ void run_rows(const RowArgs& a, int64_t begin, int64_t end, float* scratch) {
     for (int64_t cb = 0; cb < C; cb += 16) {
       const __m512 bias = _mm512_loadu_ps(a.bias + cb), mult = _mm512_loadu_ps(a.mult + cb);
       const float* cm = a.channel_mult ? a.channel_mult + cb : nullptr;
-      if (a.stride == 1)
-        row_block<1>(rows[0] + cb, rows[1] + cb, rows[2] + cb, yrow + cb, C, a.out_w, shift, a.w + cb, bias, mult, cm, q, a.epilogue);
-      else
-        row_block<2>(rows[0] + cb, rows[1] + cb, rows[2] + cb, yrow + cb, C, a.out_w, shift, a.w + cb, bias, mult, cm, q, a.epilogue);
+      auto block = [&](auto stride) {
+        auto with = [&](auto f) {
+          row_block<decltype(stride)::value, decltype(f)::value>(rows[0] + cb, rows[1] + cb, rows[2] + cb, yrow + cb, C, a.out_w,
+                                                                 shift, a.w + cb, bias, mult, cm, q, fq, a.epilogue);
+        };
+        if (fold == kFoldSilu) with(std::integral_constant<int, kFoldSilu>());
+        else if (fold == kFoldSigmoid) with(std::integral_constant<int, kFoldSigmoid>());
+        else with(std::integral_constant<int, kFoldNone>());
+      };
+      if (a.stride == 1) block(std::integral_constant<int, 1>());
+      else block(std::integral_constant<int, 2>());
     }
   }
 }

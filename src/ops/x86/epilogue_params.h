@@ -9,6 +9,9 @@ struct ActivationSpec;
 
 namespace ez::ops::x86 {
 
+// -log2(e): sigmoid(v) = 1 / (1 + 2^(v kMinusLog2e)), the exponent the kernels compute.
+constexpr float kMinusLog2e = -1.44269504088896341f;
+
 // Activation codes (mirror ops::Activation for the supported ones).
 enum ActCode : int { kActNone, kActRelu, kActLeakyRelu, kActClip, kActSigmoid, kActSilu, kActHardSwish, kActHardSigmoid };
 
