@@ -6,7 +6,8 @@
 // QuantizeLinear's own formula. A Mul by per-channel constants between (edgezoo's quantizer
 // equalizing a depthwise convolution's input) comes along as the extra output's channel
 // multiplier. YOLOX-Nano int8: the three residual blocks' inputs, and the float results that
-// feed both a Concat and an equalized depthwise convolution.
+// feed both a Concat and an equalized depthwise convolution (whose float result then has no
+// reader left: marked float_result_unused, not stored by the VNNI kernel).
 //
 // Runs after the layout pass: a spatial node with several outputs would not be put in NHWC, and
 // by then the QuantizeLinear nodes follow the convolution's layout.
@@ -89,6 +90,10 @@ Status fuse_conv_output_quantize(Graph& g) {
       conv.outputs.push_back(qn.outputs[0]);
       dead[q] = true;
     }
+    // Every reader now an extra output: the float result need not be stored (a hint the kernels
+    // may take; output 0 stays, with no reader).
+    const bool read = is_graph_output(g, y) || std::any_of(readers[y].begin(), readers[y].end(), [&](int r) { return !dead[r]; });
+    if (conv.outputs.size() > 1 && !read) conv.attrs.set("float_result_unused", Attribute::of_int(1));
   }
   erase_nodes(g, dead);
   return Status::OK();

@@ -360,8 +360,9 @@ TEST(FuseQdq, EqualizingMulIsTakenIntoTheProducingConvolution) {
 //   x -> QDQ -> Conv -> SiLU = y -> {QDQ -> Conv -> SiLU = z, Add(y, z), Mul(y, c) -> QDQ -> dw Conv},
 // so y stays float and its two quantizations become the first convolution's second and third
 // outputs, the Mul a channel multiplier of the third (passes/fuse_conv_output_quantize): no
-// QuantizeLinear but the input's, and no Mul, is left.
-Graph residual_graph() {
+// QuantizeLinear but the input's, and no Mul, is left. Without the Add nothing reads y in float
+// any more: the convolution is told so (float_result_unused) and its kernel may skip storing it.
+Graph residual_graph(bool with_add = true) {
   QdqBuilder b;
   const ValueId x = b.input("x", {1, 8, 6, 7});
   const ValueId xq = b.qdq(x, 0.02f, DType::kUInt8, 128);
@@ -376,25 +377,30 @@ Graph residual_graph() {
   dw.set("group", Attribute::of_int(8));
   dw.set("pads", Attribute::of_ints({1, 1, 1, 1}));
   e = b.node("Conv", {e, b.weights({8, 1, 3, 3}, 8, 0)}, "conv_dw", dw);
-  b.g.outputs() = {b.node("Add", {y, z}, "out"), e};
+  b.g.outputs() = {with_add ? b.node("Add", {y, z}, "out") : z, e};
   return std::move(b.g);
 }
 
 TEST(FuseQdq, FloatResultAlsoQuantizedIsWrittenByTheConvolution) {
+  for (bool with_add : {true, false})
   for (auto kernels : {ops::KernelChoice::kFast, ops::KernelChoice::kReference}) {
-    SCOPED_TRACE(kernels == ops::KernelChoice::kFast ? "fast kernels" : "reference kernels");
+    SCOPED_TRACE(std::string(kernels == ops::KernelChoice::kFast ? "fast kernels" : "reference kernels") + (with_add ? "" : ", no Add"));
     SessionOptions o;
     o.kernels = kernels;
-    auto fused = Session::from_graph(residual_graph(), o);
+    auto fused = Session::from_graph(residual_graph(with_add), o);
     ASSERT_TRUE(fused.ok()) << fused.status().to_string();
     auto ops = op_counts((*fused)->graph());
     EXPECT_EQ(ops["QLinearConv"], 3);
     EXPECT_EQ(ops["QuantizeLinear"], 1);  // the graph input's
     EXPECT_EQ(ops["Mul"], 0);
     int three_outputs = 0;
-    for (const Node& n : (*fused)->graph().nodes()) three_outputs += n.op_type == "QLinearConv" && n.outputs.size() == 3;
+    for (const Node& n : (*fused)->graph().nodes()) {
+      if (n.op_type != "QLinearConv" || n.outputs.size() != 3) continue;
+      ++three_outputs;
+      EXPECT_EQ(n.attrs.get_int("float_result_unused", 0), with_add ? 0 : 1);
+    }
     EXPECT_EQ(three_outputs, 1);
-    auto simulated = Session::from_graph(residual_graph(), test::reference_options());
+    auto simulated = Session::from_graph(residual_graph(with_add), test::reference_options());
     ASSERT_TRUE(simulated.ok());
     std::mt19937 rng(31);
     // Float rounding only, unless a value lands across a rounding boundary of y's quantization

@@ -303,6 +303,7 @@ class DnnlQLinearConvKernel final : public Kernel {
     p.pad_top = g.pad_begin[0], p.pad_left = g.pad_begin[1];
     p.x_zp = x_zp_, p.float_out = float_out_, p.y_signed = yt == DType::kInt8, p.y_zp = y_zp_, p.y_scale = y_scale_;
     p.extras = extras_;
+    p.float_unused = attrs_.get_int("float_result_unused", 0) != 0;
     if (!conv_int8::supported(p) || (w_s8_.numel() / w[0] >= kAmxMinReduction && cpu_has_amx_int8())) return false;
     const std::vector<float> mult = channel_scales();
     auto k = std::make_unique<conv_int8::ConvInt8>(p, w_s8_.data<int8_t>(), bias_values_.empty() ? nullptr : bias_values_.data(),

@@ -31,7 +31,9 @@
 // c_k[m] / s_k) + zp_k) with an optional channel multiplier c_k (the Mul by per-channel constants
 // between, as edgezoo's quantizer equalizes a depthwise convolution's input), outputs 1..E; their
 // scale, zero point and multiplier (or nothing) are inputs 10 + 3(k-1) .. 12 + 3(k-1), input 9
-// empty. The float output stays for its other readers (a residual Add, say).
+// empty. The float output stays for its other readers (a residual Add, say); when it has none left,
+// the pass sets the hint "float_result_unused"=1 and kernels may leave output 0 unwritten (the
+// hand-written VNNI kernel does; the reference and oneDNN routes write it all the same).
 #include <algorithm>
 
 #include "ops/nn/conv_geometry.h"

@@ -91,6 +91,7 @@ vnni::Epilogue make_epilogue(const Problem& p, const std::vector<int32_t>& bias,
   e.mult = mult.data();
   e.channel_mult = channel_mult.empty() ? nullptr : channel_mult.data();
   e.float_out = p.float_out, e.y_signed = p.y_signed;
+  e.float_unused = p.float_out && p.float_unused && !p.extras.empty();
   e.y_inv_scale = 1.0f / p.y_scale;
   e.y_zp = p.y_zp;
   e.act = x86::make_epilogue(act, false);

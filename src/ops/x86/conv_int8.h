@@ -42,6 +42,9 @@ struct Problem {
     const float* channel_mult = nullptr;  // copied by the kernel
   };
   std::vector<Extra> extras;
+  // With extras: nobody reads the float result (every reader became an extra output), so it is
+  // not stored (y is left as it was).
+  bool float_unused = false;
   // 1x1, stride 1, no padding: the input is read in place.
   bool pointwise() const {
     return kernel_h == 1 && kernel_w == 1 && stride_h == 1 && stride_w == 1 && pad_top == 0 && pad_left == 0 && out_h == in_h &&

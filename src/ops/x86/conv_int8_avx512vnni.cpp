@@ -83,7 +83,7 @@ enum Fold { kFoldNone, kFoldSilu, kFoldSigmoid };
 template <int R, int B, int Fold>
 void tile(const uint8_t* x, int64_t x_stride, const int64_t* tap_offsets, int64_t taps, int64_t k_steps, int64_t valid,
           const int8_t* w, const int32_t* bias, const float* mult, const float* channel_mult, void* y, int64_t out_c,
-          int64_t oc0, int64_t oc_valid, bool float_out, Quant q, x86::EpilogueParams ep, Extras extras, const float* fold_u,
+          int64_t oc0, int64_t oc_valid, bool float_out, bool float_unused, Quant q, x86::EpilogueParams ep, Extras extras, const float* fold_u,
           const float* fold_y, x86::avx512::FoldedQuant fq) {
   __m512i acc[R * B];
   accumulate<R, B>(x, x_stride, tap_offsets, taps, k_steps, w, acc);
@@ -127,7 +127,7 @@ void tile(const uint8_t* x, int64_t x_stride, const int64_t* tap_offsets, int64_
       if (c + i >= R * B || r >= valid) continue;
       const int64_t at = r * out_c + oc0 + b * 16;
       if (float_out) {
-        _mm512_mask_storeu_ps(static_cast<float*>(y) + at, lanes[b], v[i]);
+        if (!float_unused) _mm512_mask_storeu_ps(static_cast<float*>(y) + at, lanes[b], v[i]);
         for (int k = 0; k < extras.count; ++k) {
           const __m512 u = extras.mult[k] ? _mm512_mul_ps(v[i], _mm512_loadu_ps(extras.mult[k] + b * 16)) : v[i];
           x86::avx512::store_exactly_quantized(extras.y[k] + at, u, extras.q[k], lanes[b]);
@@ -169,7 +169,7 @@ __attribute__((noinline)) void pixels_of_block(const TileInput& in, int64_t coun
     }
     tile<R, B, Fold>(x, stride, in.tap_offsets, in.taps, in.k_steps, valid, wb, e.bias + oc0, e.mult + oc0,
                        e.channel_mult ? e.channel_mult + oc0 : nullptr, static_cast<char*>(y) + r0 * out_c * out_size, out_c, oc0,
-                       oc_valid, e.float_out, q, e.act, extras, Fold != kFoldNone ? e.fold_u + oc0 : nullptr,
+                       oc_valid, e.float_out, e.float_unused, q, e.act, extras, Fold != kFoldNone ? e.fold_u + oc0 : nullptr,
                      Fold != kFoldNone ? e.fold_y + oc0 : nullptr, fq);
   }
 }

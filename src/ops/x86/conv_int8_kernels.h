@@ -25,6 +25,7 @@ struct Epilogue {
   const float* mult = nullptr;          // [OCP]: s_x * s_w[m]
   const float* channel_mult = nullptr;  // [OCP] or null
   bool float_out = false, y_signed = false;
+  bool float_unused = false;  // float_out with extra outputs: the float result is not stored
   float y_inv_scale = 1;  // 1 / s_y
   int32_t y_zp = 0;
   x86::EpilogueParams act;
