@@ -79,12 +79,12 @@ inline void store_block(int8_t* p, __m512i qv, __mmask16 lanes) {
 enum Fold { kFoldNone, kFoldSilu, kFoldSigmoid };
 
 // Fold: an 8-bit output after SiLU (kFoldSilu) or Sigmoid (kFoldSigmoid), through
-// x86::avx512::sigmoid_quantize_many with the constants fold_u, fold_y (at the tile's first channel).
+// x86::avx512::quantize_folded with the constants fold_u, fold_y (at the tile's first channel).
 template <int R, int B, int Fold>
 void tile(const uint8_t* x, int64_t x_stride, const int64_t* tap_offsets, int64_t taps, int64_t k_steps, int64_t valid,
           const int8_t* w, const int32_t* bias, const float* mult, const float* channel_mult, void* y, int64_t out_c,
-          int64_t oc0, int64_t oc_valid, bool float_out, bool float_unused, Quant q, x86::EpilogueParams ep, Extras extras, const float* fold_u,
-          const float* fold_y, x86::avx512::FoldedQuant fq) {
+          int64_t oc0, int64_t oc_valid, bool float_out, bool float_unused, Quant q, x86::EpilogueParams ep, Extras extras,
+          const float* fold_u, const float* fold_y, x86::avx512::FoldedQuant fq) {
   __m512i acc[R * B];
   accumulate<R, B>(x, x_stride, tap_offsets, taps, k_steps, w, acc);
   __mmask16 lanes[B];
@@ -143,8 +143,9 @@ void tile(const uint8_t* x, int64_t x_stride, const int64_t* tap_offsets, int64_
 // Not inlined: with its twelve instantiations inside run_pixels, GCC 12 allocated registers worse
 // and the unfolded loops ran 25% slower.
 template <int B, int Fold>
-__attribute__((noinline)) void pixels_of_block(const TileInput& in, int64_t count, const int8_t* w, int64_t out_c, int64_t oc0, const Epilogue& e,
-                     const Quant& q, void* y, void* const* extra_y, const x86::avx512::ExactQuant* extra_q) {
+__attribute__((noinline)) void pixels_of_block(const TileInput& in, int64_t count, const int8_t* w, int64_t out_c, int64_t oc0,
+                                               const Epilogue& e, const Quant& q, void* y, void* const* extra_y,
+                                               const x86::avx512::ExactQuant* extra_q) {
   const x86::avx512::FoldedQuant fq(e.y_zp, e.y_signed);
   constexpr int R = kAccumulators / B;
   const int64_t oc_valid = out_c - oc0 < 16 * B ? out_c - oc0 : 16 * B;
@@ -168,8 +169,8 @@ __attribute__((noinline)) void pixels_of_block(const TileInput& in, int64_t coun
       extras.mult[k] = e.extra_mult[k] ? e.extra_mult[k] + oc0 : nullptr;
     }
     tile<R, B, Fold>(x, stride, in.tap_offsets, in.taps, in.k_steps, valid, wb, e.bias + oc0, e.mult + oc0,
-                       e.channel_mult ? e.channel_mult + oc0 : nullptr, static_cast<char*>(y) + r0 * out_c * out_size, out_c, oc0,
-                       oc_valid, e.float_out, e.float_unused, q, e.act, extras, Fold != kFoldNone ? e.fold_u + oc0 : nullptr,
+                     e.channel_mult ? e.channel_mult + oc0 : nullptr, static_cast<char*>(y) + r0 * out_c * out_size, out_c, oc0,
+                     oc_valid, e.float_out, e.float_unused, q, e.act, extras, Fold != kFoldNone ? e.fold_u + oc0 : nullptr,
                      Fold != kFoldNone ? e.fold_y + oc0 : nullptr, fq);
   }
 }

@@ -30,7 +30,7 @@ struct Epilogue {
   int32_t y_zp = 0;
   x86::EpilogueParams act;
   // An 8-bit output after SiLU or Sigmoid (no affine): the folded constants of
-  // x86::avx512::sigmoid_quantize_many, [OCP] each (m_u = mult * -log2 e, m_y = mult * cm / s_y
+  // x86::avx512::quantize_folded, [OCP] each (m_u = mult * -log2 e, m_y = mult * cm / s_y
   // for SiLU, cm / s_y for Sigmoid), else null.
   const float* fold_u = nullptr;
   const float* fold_y = nullptr;

@@ -41,9 +41,9 @@ void widen_row(const RowArgs& a, int64_t n, int64_t iy, float* dst) {
 using Quant = x86::avx512::OutputQuant;
 
 // One output row, 16 channels from cb, for stride S; Fold: a SiLU (kFoldSilu) or Sigmoid
-// (kFoldSigmoid) quantized with the constants folded (x86::avx512::sigmoid_quantize_many). Everything arrives by value or lives in
-// locals: the byte stores (through __m128i, a may-alias type) would otherwise make the compiler
-// reload every weight and size from memory after each store.
+// (kFoldSigmoid) quantized with the constants folded (x86::avx512::quantize_folded). Everything
+// arrives by value or lives in locals: the byte stores (through __m128i, a may-alias type) would
+// otherwise make the compiler reload every weight and size from memory after each store.
 template <int S, int Fold>
 void row_block(const float* r0, const float* r1, const float* r2, unsigned char* y, int64_t C, int64_t out_w, int64_t shift,
                const float* wts, __m512 bias, __m512 mult, const float* channel_mult, Quant q, x86::avx512::FoldedQuant fq,
