@@ -223,7 +223,7 @@ def main():
         np.save(feeds[k], np.ascontiguousarray(v))
     ref, err = outputs_of("edgezoo", model, feeds, os.path.join(tmp, "float"), args.edgezoo)
     check(ref is not None, f"float model runs in edgezoo {err}")
-    rows, hybrid_row = [], None
+    rows, hybrid_row, checked = [], None, {}
     legacy = ["--no-equalize", "--no-bias-correction"]
     configs = [("minmax", "minmax", [], 0.96), ("legacy", "minmax", legacy, 0.85),
                ("percentile", "percentile", ["--exclude", "Conv_44,Conv_47,Conv_70"], 0.99),
@@ -250,6 +250,14 @@ def main():
             rep = json.load(f)
         print(f"     calibration {rep['calibration_s']:.2f} s, quantize total {rep['total_s']:.2f} s")
         check(rep["samples"] == 20 and rep["quantized_nodes"] > 0, f"{label}: report says {rep['samples']} samples, {rep['quantized_nodes']} nodes")
+        if label == "hybrid":
+            check("check" not in rep, "hybrid: no separate accuracy check (the search scored the model)")
+        else:  # the accuracy check quantize runs on the written model (its cosine against analyze's below)
+            k = rep.get("check", {})
+            check(0 < k.get("cosine", 0) <= 1 and len(k.get("sample_cosine", [])) == 20 and k["worst_sample_cosine"] <= k["cosine"] + 1e-9,
+                  f"{label}: quantize's check, output cosine vs float {k.get('cosine', 0):.6f} on the 20 samples "
+                  f"(worst {k.get('worst_sample_cosine', 0):.6f})")
+            checked[label] = k.get("cosine", 0)
         excluded = set(extra[1].split(",")) if extra and extra[0] == "--exclude" else set()
         if label == "minmax":
             check_equalized_model(out, rep, label)
@@ -301,7 +309,14 @@ def main():
     analysis = check_analyze(args.edgezoo, model, minmax, list_path, len(images), work) if os.path.exists(minmax) else None
     default = os.path.join(work, "yolox_nano_int8_minmax.onnx")
     if analysis and os.path.exists(default):
-        check_conv44_repaired(analysis, analyze_json(args.edgezoo, model, default, list_path, work, "default"))
+        default_analysis = analyze_json(args.edgezoo, model, default, list_path, work, "default")
+        check_conv44_repaired(analysis, default_analysis)
+        if default_analysis and "minmax" in checked:
+            cos = default_analysis["outputs"][0]["cosine"]
+            check(abs(checked["minmax"] - cos) < 1e-3, f"quantize's check {checked['minmax']:.6f} agrees with analyze's {cos:.6f}")
+    if analysis and "legacy" in checked:
+        cos = analysis["outputs"][0]["cosine"]
+        check(abs(checked["legacy"] - cos) < 1e-3, f"legacy: quantize's check {checked['legacy']:.6f} agrees with analyze's {cos:.6f}")
     ocr_rows = []
     if not sanitized:
         for ocr_args, ocr_label in (([], "defaults"), (["--algo", "percentile", "--exclude", PPOCR_DET_FLOAT], "percentile_hybrid995")):

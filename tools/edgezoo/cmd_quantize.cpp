@@ -9,6 +9,7 @@
 #include "core/file_util.h"
 #include "quant/analysis_report.h"
 #include "quant/hybrid.h"
+#include "quant/output_agreement.h"
 #include "quant/quantize.h"
 #include "tools/edgezoo/cli.h"
 #include "tools/edgezoo/sample_input.h"
@@ -20,7 +21,7 @@ struct QuantizeArgs : ModelArgs {
   SampleArgs samples;
   std::string output, json, algo = "minmax", act = "uint8", hybrid;
   double percentile = 99.99;
-  bool per_tensor = false, per_channel = false, no_equalize = false, no_bias_correction = false;
+  bool per_tensor = false, per_channel = false, no_equalize = false, no_bias_correction = false, no_check = false;
   std::vector<std::string> exclude;
 };
 
@@ -152,6 +153,38 @@ Result<quant::HybridResult> hybrid_search(const quant::CalibratedModel& c, const
   return h;
 }
 
+// The written model against float on the calibration samples, as deployed (optimised session,
+// these kernels): what the user would otherwise find out with `edgezoo analyze`.
+struct Check {
+  quant::Agreement agreement;
+  double seconds = 0;
+};
+
+Result<Check> check_against_float(const quant::CalibratedModel& c, const std::string& model, const quant::DatasetList& list,
+                                  const quant::SampleLoader& loader, const onnx::ModelProto& quantized) {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::printf("check: the quantized model against float on the %zu calibration samples\n", list.entries.size());
+  std::fflush(stdout);
+  EZ_ASSIGN_OR_RETURN(std::unique_ptr<quant::OutputAgreement> agreement,
+                      quant::OutputAgreement::create(model, list, loader, c.options.session));
+  Check k;
+  EZ_ASSIGN_OR_RETURN(k.agreement, agreement->score(quantized, c.external_dir));
+  k.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return k;
+}
+
+void print_check(const Check& k, const quant::DatasetList& list) {
+  const quant::Agreement& g = k.agreement;
+  const int worst = g.worst_sample();
+  std::printf("check: output cosine vs float %.6f", g.min_cosine());
+  if (worst >= 0) std::printf(" (worst sample %.6f: line %d '%s')", g.worst_sample_cosine(), list.entries[worst].line,
+                              list.entries[worst].path.c_str());
+  std::printf(", %.1f s\n", k.seconds);
+  if (g.min_cosine() < 0.99)
+    std::printf("check: below 0.99 -- `edgezoo analyze` shows which layers lose it, `--hybrid auto` keeps the fewest in "
+                "float that reach a target\n");
+}
+
 void print_summary(const quant::QdqModel& q, const QuantizeArgs& a, const quant::QuantizeOptions& o,
                    const std::optional<quant::HybridResult>& hybrid) {
   const quant::QuantizeReport& r = q.report;
@@ -210,13 +243,29 @@ int quantize(QuantizeArgs& a) {
     hybrid = std::move(*h);
     q = std::move(hybrid->model);
   }
+  // (--hybrid scored its model already.)
+  std::optional<Check> check;
+  if (!hybrid && !a.no_check) {
+    auto k = check_against_float(*calibrated, a.model, *dataset, loader, q->model);
+    if (!k.ok()) return report(k.status());
+    check = std::move(*k);
+  }
   Status st = quant::save_model(q->model, a.output);
   if (!st.ok()) return report(st);
   q->report.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   print_summary(*q, a, *o, hybrid);
+  if (check) print_check(*check, *dataset);
   if (!a.json.empty()) {
     nlohmann::json j = report_json(q->report, a, *o);
     if (hybrid) j["hybrid"] = hybrid_json(*hybrid);
+    if (check) {
+      const quant::Agreement& g = check->agreement;
+      nlohmann::json outs = nlohmann::json::array();
+      for (const auto& out : g.outputs) outs.push_back({{"name", out.name}, {"cosine", out.cosine}, {"rel_error", out.rel_error}});
+      j["check"] = {{"cosine", g.min_cosine()}, {"worst_sample_cosine", g.worst_sample_cosine()},
+                    {"worst_sample", g.worst_sample() >= 0 ? dataset->entries[g.worst_sample()].path : ""},
+                    {"sample_cosine", g.sample_cosine}, {"outputs", outs}, {"seconds", check->seconds}};
+    }
     st = write_file_atomic(a.json, j.dump(1) + "\n");
     if (!st.ok()) return report(st);
   }
@@ -243,7 +292,9 @@ void add_quantize(CLI::App& app) {
   cmd->add_option("--exclude", a->exclude, "node names kept in float, comma separated");
   cmd->add_option("--hybrid", a->hybrid, "auto[:TARGET_COSINE]: keep the fewest layers in float that bring the output cosine on the "
                   "calibration set to the target (default 0.99)");
-  cmd->add_option("--json", a->json, "write a report (ranges, scales, counts, times, hybrid search) as JSON");
+  cmd->add_flag("--no-check", a->no_check, "do not run the written model against float on the calibration samples "
+               "(by default its output cosine is reported)");
+  cmd->add_option("--json", a->json, "write a report (ranges, scales, counts, times, accuracy check, hybrid search) as JSON");
   cmd->callback([a] { exit_code() = quantize(*a); });
 }
 
