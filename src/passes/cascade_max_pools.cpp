@@ -40,15 +40,16 @@ bool covers(const std::vector<int64_t>& wide, const std::vector<int64_t>& narrow
 }  // namespace
 
 Status cascade_max_pools(Graph& g) {
-  std::map<ValueId, std::vector<int>> pools_of;  // input -> its "same" pools, in node order
-  for (size_t i = 0; i < g.nodes().size(); ++i)
-    if (!same_window(g.nodes()[i]).empty() && g.nodes()[i].inputs[0] != kNoValue)
-      pools_of[g.nodes()[i].inputs[0]].push_back(static_cast<int>(i));
+  // input -> its "same" pools (window, node), in node order
+  std::map<ValueId, std::vector<std::pair<std::vector<int64_t>, int>>> pools_of;
+  for (size_t i = 0; i < g.nodes().size(); ++i) {
+    std::vector<int64_t> window = same_window(g.nodes()[i]);
+    if (!window.empty() && g.nodes()[i].inputs[0] != kNoValue)
+      pools_of[g.nodes()[i].inputs[0]].emplace_back(std::move(window), static_cast<int>(i));
+  }
   bool changed = false;
-  for (auto& [input, pools] : pools_of) {
-    if (pools.size() < 2) continue;
-    std::vector<std::pair<std::vector<int64_t>, int>> by_window;
-    for (int p : pools) by_window.emplace_back(same_window(g.nodes()[p]), p);
+  for (auto& [input, by_window] : pools_of) {
+    if (by_window.size() < 2) continue;
     std::stable_sort(by_window.begin(), by_window.end(), [](const auto& a, const auto& b) {
       int64_t sa = 1, sb = 1;
       for (int64_t v : a.first) sa *= v;

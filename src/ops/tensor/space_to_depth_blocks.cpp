@@ -9,7 +9,6 @@
 // The reference kernel works on NCHW. The fast one also writes the NHWC output the stem
 // convolution reads (from NHWC or straight from the NCHW input), with no Transpose after it.
 #include <cstring>
-#include <functional>
 #include <vector>
 
 #include "ops/channels_last.h"
@@ -155,6 +154,15 @@ class FastSpaceToDepthBlocksKernel final : public Kernel {
     }
   }
 
+  // Whether the AVX-512 Focus gather covers this case on this CPU.
+  template <typename T>
+  bool simd_focus(const Dims& d) const {
+    if (nhwc_in_ || !nhwc_out_ || d.C != 3 || d.K != 4 || d.b != 2) return false;
+    if constexpr (sizeof(T) == 4) return x86::has_avx512f();
+    if constexpr (sizeof(T) == 1) return x86::has_avx512_vbmi();
+    return false;
+  }
+
   template <typename T>
   Status run_typed(const Tensor& xt, Tensor& yt, const RunContext& ctx) {
     const Shape s = nhwc_in_ ? nhwc_to_nchw(xt.shape()) : xt.shape();
@@ -162,21 +170,18 @@ class FastSpaceToDepthBlocksKernel final : public Kernel {
     const Dims d{s[1], s[2], s[3], static_cast<int64_t>(g_.by.size()), g_.b, OH, s[3] / g_.b};
     const T* x = static_cast<const T*>(xt.raw());
     T* y = static_cast<T*>(yt.raw());
-    std::function<void(int64_t, int64_t)> rows = [&](int64_t r0, int64_t r1) {
+    [[maybe_unused]] const bool focus = simd_focus<T>(d);
+    auto rows = [&](int64_t r0, int64_t r1) {
+#ifdef EDGEZOO_X86  // the Focus stem's layout: see the class comment
+      if (focus) {
+        const space_to_depth_simd::FocusDims fd{d.H, d.W};
+        if constexpr (sizeof(T) == 4) space_to_depth_simd::focus_rows_32(x, y, fd, g_.by.data(), g_.bx.data(), r0, r1);
+        else if constexpr (sizeof(T) == 1) space_to_depth_simd::focus_rows_8(x, y, fd, g_.by.data(), g_.bx.data(), r0, r1);
+        return;
+      }
+#endif
       gather_rows(x, y, d, g_.by.data(), g_.bx.data(), nhwc_in_, nhwc_out_, r0, r1);
     };
-#ifdef EDGEZOO_X86  // the Focus stem's layout: see the class comment
-    const space_to_depth_simd::FocusDims fd{d.H, d.W};
-    if (!nhwc_in_ && nhwc_out_ && d.C == 3 && d.K == 4 && d.b == 2) {
-      if constexpr (sizeof(T) == 4) {
-        if (x86::has_avx512f())
-          rows = [&](int64_t r0, int64_t r1) { space_to_depth_simd::focus_rows_32(x, y, fd, g_.by.data(), g_.bx.data(), r0, r1); };
-      } else if constexpr (sizeof(T) == 1) {
-        if (x86::has_avx512_vbmi())
-          rows = [&](int64_t r0, int64_t r1) { space_to_depth_simd::focus_rows_8(x, y, fd, g_.by.data(), g_.bx.data(), r0, r1); };
-      }
-    }
-#endif
     if (ctx.pool) ctx.pool->parallel_for(N * OH, 8, rows);
     else rows(0, N * OH);
     return Status::OK();

@@ -46,9 +46,9 @@ ConvInt8::ConvInt8(const Problem& p, const int8_t* weights, const int32_t* bias,
     mult_[oc] = mult[oc];
     if (channel_mult) channel_mult_[oc] = channel_mult[oc];
   }
-  const x86::EpilogueParams ep = x86::make_epilogue(act, false);
-  const bool silu = ep.act == x86::kActSilu;
-  if (!p.float_out && (silu || ep.act == x86::kActSigmoid) && !ep.affine) {
+  const x86::Fold fold = p.float_out ? x86::kFoldNone : x86::fold_of(x86::make_epilogue(act, false));
+  if (fold != x86::kFoldNone) {
+    const bool silu = fold == x86::kFoldSilu;
     const float inv = 1.0f / p.y_scale;
     fold_u_.assign(ocp_, 0.0f);
     fold_y_.assign(ocp_, 0.0f);

@@ -76,7 +76,9 @@ inline void store_block(int8_t* p, __m512i qv, __mmask16 lanes) {
   else _mm512_mask_cvtepi32_storeu_epi8(p, lanes, qv);
 }
 
-enum Fold { kFoldNone, kFoldSilu, kFoldSigmoid };
+using x86::kFoldNone;
+using x86::kFoldSigmoid;
+using x86::kFoldSilu;
 
 // Fold: an 8-bit output after SiLU (kFoldSilu) or Sigmoid (kFoldSigmoid), through
 // x86::avx512::quantize_folded with the constants fold_u, fold_y (at the tile's first channel).
@@ -181,7 +183,7 @@ void run_pixels(const TileInput& in, int64_t count, const int8_t* w, int64_t out
   const Quant q(e.y_inv_scale, e.y_zp, e.y_signed);
   x86::avx512::ExactQuant extra_q[kMaxExtraOutputs];
   for (int k = 0; k < e.extra_outputs; ++k) extra_q[k] = x86::avx512::ExactQuant(e.extra_scale[k], e.extra_zp[k], e.extra_signed[k]);
-  const int fold = !e.fold_u || !e.fold_y || e.float_out ? kFoldNone : e.act.act == x86::kActSilu ? kFoldSilu : kFoldSigmoid;
+  const x86::Fold fold = e.fold_u ? x86::fold_of(e.act) : kFoldNone;  // (fold_u: set only for an 8-bit output)
   auto blocks_of = [&](auto f) {
     constexpr int F = decltype(f)::value;
     for (int64_t oc0 = 0; oc0 < out_c; oc0 += 64) {

@@ -9,9 +9,10 @@
 namespace ez::ops::depthwise_int8::avx512 {
 namespace {
 
+using x86::kFoldNone;
+using x86::kFoldSigmoid;
+using x86::kFoldSilu;
 using x86::avx512::activate_many;
-
-enum Fold { kFoldNone, kFoldSilu, kFoldSigmoid };
 using x86::avx512::splat;
 
 // Input row iy of image n as floats x - x_zp, one zero column either side; rows outside the image
@@ -103,9 +104,7 @@ void run_rows(const RowArgs& a, int64_t begin, int64_t end, float* scratch) {
   const int64_t C = a.c, row_len = (a.in_w + 2) * C, shift = 1 - a.pad_left;
   int64_t tag[3] = {-1, -1, -1};  // which input row each ring slot holds
   const Quant q(a.y_inv_scale, a.y_zp, a.y_signed);
-  const int fold = a.epilogue.affine ? kFoldNone
-                   : a.epilogue.act == x86::kActSilu ? kFoldSilu
-                   : a.epilogue.act == x86::kActSigmoid ? kFoldSigmoid : kFoldNone;
+  const x86::Fold fold = x86::fold_of(a.epilogue);
   const x86::avx512::FoldedQuant fq(a.y_zp, a.y_signed);
   for (int64_t r = begin; r < end; ++r) {
     const int64_t n = r / a.out_h, oy = r % a.out_h;

@@ -22,6 +22,14 @@ struct EpilogueParams {
   bool sum_first = false;  // a residual is added before the activation (else after)
 };
 
+// The activation the int8 kernels fold into an 8-bit output's quantization
+// (x86::avx512::quantize_folded): SiLU or Sigmoid with no affine after it, else none.
+enum Fold { kFoldNone, kFoldSilu, kFoldSigmoid };
+inline Fold fold_of(const EpilogueParams& e) {
+  if (e.affine) return kFoldNone;
+  return e.act == kActSilu ? kFoldSilu : e.act == kActSigmoid ? kFoldSigmoid : kFoldNone;
+}
+
 // Activations the AVX2 epilogue computes (Tanh is left to oneDNN).
 bool epilogue_supported(const ActivationSpec& act);
 EpilogueParams make_epilogue(const ActivationSpec& act, bool sum_first);
