@@ -189,21 +189,29 @@ Range choose_range(const TensorHistogram& h, const RangeOptions& o) {
   return full;
 }
 
-QuantParams activation_params(Range r, ActType act) {
+namespace {
+
+// `levels`: the grid's top (255 or 65535) when asymmetric; symmetric grids use +-(levels / 2).
+QuantParams params_on_grid(Range r, ActType act, double levels) {
   const double lo = std::min<double>(r.lo, 0.0), hi = std::max<double>(r.hi, 0.0);
   QuantParams p;
   if (act == ActType::kInt8Symmetric) {
     const double a = std::max(-lo, hi);
-    p.scale = a > 0 ? static_cast<float>(a / 127.0) : 1.0f;
+    p.scale = a > 0 ? static_cast<float>(a / std::floor(levels / 2)) : 1.0f;
     p.zero_point = 0;
     return p;
   }
   if (hi - lo <= 0) return p;
-  p.scale = static_cast<float>((hi - lo) / 255.0);
+  p.scale = static_cast<float>((hi - lo) / levels);
   const double zp = std::nearbyint(-lo / static_cast<double>(p.scale));
-  p.zero_point = static_cast<int32_t>(std::min(255.0, std::max(0.0, zp)));
+  p.zero_point = static_cast<int32_t>(std::min(levels, std::max(0.0, zp)));
   return p;
 }
+
+}  // namespace
+
+QuantParams activation_params(Range r, ActType act) { return params_on_grid(r, act, 255); }
+QuantParams activation_params16(Range r, ActType act) { return params_on_grid(r, act, 65535); }
 
 std::optional<QuantParams> exact_integer_params(const TensorHistogram& h, ActType act) {
   if (!h.integers()) return std::nullopt;

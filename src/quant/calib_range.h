@@ -50,6 +50,10 @@ struct QuantParams {
 // scale 1.
 QuantParams activation_params(Range r, ActType act);
 
+// The same on a 16-bit grid (uint16 asymmetric: 0..65535; int16 symmetric: -32767..32767, zero
+// point 0), for the activations written with 16 bits (QuantizeOptions::int16).
+QuantParams activation_params16(Range r, ActType act);
+
 // Scale 1 with the zero point that holds every value, when the tensor holds only integers that
 // 256 consecutive levels including 0 cover (uint8: max(max, 0) - min(min, 0) <= 255; int8:
 // within [-128, 127]): quantized without any error, so no algorithm should clip it. Pixels in

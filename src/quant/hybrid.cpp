@@ -14,6 +14,12 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// The QDQ model with `kept` out of int8: in float, or with 16-bit inputs.
+Result<QdqModel> build_kept(const CalibratedModel& c, const std::vector<std::string>& kept, bool int16) {
+  const std::set<std::string> names(kept.begin(), kept.end());
+  return int16 ? build_qdq_model(c, {}, names) : build_qdq_model(c, names);
+}
+
 // Analyses the all-int8 model and returns its quantized layers, most damaging alone first.
 Result<std::vector<std::string>> rank_layers(const CalibratedModel& c, const QdqModel& all, const std::string& float_path,
                                              const DatasetList& list, const SampleLoader& load, const Progress& progress,
@@ -50,7 +56,7 @@ Status rank_by_sensitivity(const CalibratedModel& c, OutputAgreement& agreement,
   EZ_ASSIGN_OR_RETURN(Agreement base, agreement.score(all.model, c.external_dir, samples));
   std::vector<std::pair<std::string, double>> gain;
   for (size_t i = 0; i < ranked->size(); ++i) {
-    EZ_ASSIGN_OR_RETURN(QdqModel m, build_qdq_model(c, {(*ranked)[i]}));
+    EZ_ASSIGN_OR_RETURN(QdqModel m, build_kept(c, {(*ranked)[i]}, options.int16));
     EZ_ASSIGN_OR_RETURN(Agreement a, agreement.score(m.model, c.external_dir, samples));
     gain.emplace_back((*ranked)[i], a.min_cosine() - base.min_cosine());
     if (progress) progress(i + 1, ranked->size());
@@ -91,10 +97,10 @@ Result<HybridResult> search_hybrid(const CalibratedModel& c, const std::string& 
 
   EZ_ASSIGN_OR_RETURN(std::unique_ptr<OutputAgreement> agreement,
                       OutputAgreement::create(float_path, list, load, c.options.session));
-  auto trial = [&](const std::vector<std::string>& in_float) -> Result<bool> {
+  auto trial = [&](const std::vector<std::string>& kept) -> Result<bool> {
     HybridTrial t;
-    t.in_float = in_float;
-    EZ_ASSIGN_OR_RETURN(QdqModel m, build_qdq_model(c, std::set<std::string>(in_float.begin(), in_float.end())));
+    t.kept = kept;
+    EZ_ASSIGN_OR_RETURN(QdqModel m, build_kept(c, kept, options.int16));
     EZ_ASSIGN_OR_RETURN(t.agreement, agreement->score(m.model, c.external_dir));
     t.meets = t.agreement.min_cosine() >= options.target_cosine;
     r.trials.push_back(t);
@@ -147,12 +153,13 @@ Result<HybridResult> search_hybrid(const CalibratedModel& c, const std::string& 
   // The model to write: the chosen set when the target was met, else the best one tried.
   const HybridTrial* pick = nullptr;
   for (const HybridTrial& t : r.trials) {
-    if (met ? (t.meets && t.in_float == chosen) : (!pick || t.agreement.min_cosine() > pick->agreement.min_cosine())) pick = &t;
+    if (met ? (t.meets && t.kept == chosen) : (!pick || t.agreement.min_cosine() > pick->agreement.min_cosine())) pick = &t;
   }
   r.target_met = met;
-  r.kept_float = pick->in_float;
+  r.kept = pick->kept;
+  r.kept_int16 = options.int16;
   r.reached = pick->agreement;
-  EZ_ASSIGN_OR_RETURN(r.model, build_qdq_model(c, std::set<std::string>(r.kept_float.begin(), r.kept_float.end())));
+  EZ_ASSIGN_OR_RETURN(r.model, build_kept(c, r.kept, options.int16));
   r.search_s += seconds_since(t0);
   return r;
 }

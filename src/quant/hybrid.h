@@ -1,5 +1,6 @@
-// Hybrid quantization (--hybrid auto[:TARGET]): keep the fewest layers in float that bring the
-// quantized model's outputs to a target cosine against the float model on the calibration set.
+// Hybrid quantization (--hybrid auto[:TARGET]): keep the fewest layers out of int8 -- in float, or
+// with 16-bit activation inputs (HybridOptions::int16) -- that bring the quantized model's outputs
+// to a target cosine against the float model on the calibration set.
 //
 // 1. The all-int8 model is analysed layer by layer (analyze.h); the quantized layers are ranked
 //    by their isolated damage (lowest cosine with float inputs first): a layer that is bad on its
@@ -28,20 +29,24 @@ struct HybridOptions {
   int max_trials = 40;  // candidate models scored at most (pruning stops there)
   // Samples of the sensitivity scan (each quantized layer alone in float; see hybrid.cpp).
   int scan_samples = 4;
+  // The layers kept out of int8 read 16-bit activations (QuantizeOptions::int16) instead of
+  // running wholly in float: their weights stay int8, and 16 bits fix what 8-bit input steps lose.
+  bool int16 = false;
 };
 
 // "auto" or "auto:0.995" (the target in (0, 1]).
 Result<HybridOptions> parse_hybrid(const std::string& text);
 
 struct HybridTrial {
-  std::vector<std::string> in_float;  // besides the user's --exclude
+  std::vector<std::string> kept;  // out of int8 (float or int16), besides the user's --exclude / --int16
   Agreement agreement;
   bool meets = false;
 };
 
 struct HybridResult {
   QdqModel model;                     // the chosen QDQ model
-  std::vector<std::string> kept_float;  // in ranking order
+  std::vector<std::string> kept;      // out of int8, in ranking order
+  bool kept_int16 = false;            // as HybridOptions::int16
   double target = 0;
   double cosine_all_int8 = 0;         // nothing extra in float (deployed runtime)
   Agreement reached;                  // the chosen model's

@@ -36,17 +36,21 @@ int64_t int_attr(const onnx::NodeProto& n, const std::string& name, int64_t dflt
 
 }  // namespace
 
+Status check_node_names(const onnx::GraphProto& g, const std::set<std::string>& names, const std::string& option) {
+  std::set<std::string> nodes;
+  for (const auto& n : g.node()) nodes.insert(n.name());
+  for (const std::string& e : names)
+    if (!nodes.count(e)) return not_found(option + " names '" + e + "', which is not a node of the model");
+  return Status::OK();
+}
+
 Result<QdqPlan> plan_qdq(const onnx::GraphProto& g, const std::set<std::string>& exclude, bool per_channel) {
   const std::map<std::string, const onnx::TensorProto*> inits = constant_tensors(g);
   std::set<std::string> constants;  // Constant-node outputs of other forms (value_float...): left alone
-  std::set<std::string> names;
-  for (const auto& n : g.node()) {
-    names.insert(n.name());
+  for (const auto& n : g.node())
     if (n.op_type() == "Constant" && is_default_domain(n))
       for (const auto& o : n.output()) constants.insert(o);
-  }
-  for (const std::string& e : exclude)
-    if (!names.count(e)) return not_found("--exclude names '" + e + "', which is not a node of the model");
+  EZ_RETURN_IF_ERROR(check_node_names(g, exclude, "--exclude"));
 
   auto float_init = [&](const std::string& name) -> const onnx::TensorProto* {
     auto it = inits.find(name);

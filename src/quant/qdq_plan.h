@@ -35,6 +35,9 @@ std::map<std::string, const onnx::TensorProto*> constant_tensors(const onnx::Gra
 // nodes), so --exclude names and reports match `edgezoo info` and the written model.
 void name_unnamed_nodes(onnx::GraphProto* graph);
 
+// Not found naming `option` (e.g. "--exclude") when a name in `names` is no node of the graph.
+Status check_node_names(const onnx::GraphProto& graph, const std::set<std::string>& names, const std::string& option);
+
 // `per_channel` false: every weight per tensor. Errors: a name in `exclude` that is no node of the
 // graph; no quantizable node (none at all, or all excluded).
 Result<QdqPlan> plan_qdq(const onnx::GraphProto& graph, const std::set<std::string>& exclude, bool per_channel);

@@ -34,16 +34,23 @@ void add_scale_zero_point(onnx::GraphProto* g, const std::string& scale_name, co
   if (zp_type == onnx::TensorProto::INT32) {
     std::vector<int32_t> zp(n, zero_point);
     *g->add_initializer() = make_tensor(zp_name, zp_type, dims, zp.data(), n * 4);
+  } else if (zp_type == onnx::TensorProto::UINT16 || zp_type == onnx::TensorProto::INT16) {
+    std::vector<uint16_t> zp(n, static_cast<uint16_t>(zero_point));  // raw data is little-endian, as on x86 and Arm
+    *g->add_initializer() = make_tensor(zp_name, zp_type, dims, zp.data(), n * 2);
   } else {
     std::vector<uint8_t> zp(n, static_cast<uint8_t>(zero_point));  // int8 0 and uint8 zp share the byte
     *g->add_initializer() = make_tensor(zp_name, zp_type, dims, zp.data(), n);
   }
 }
 
+// ONNX Runtime's contrib domain: QuantizeLinear/DequantizeLinear with 16-bit types below opset 21.
+constexpr const char* kContribDomain = "com.microsoft";
+
 onnx::NodeProto make_node(const std::string& op, const std::string& name, const std::vector<std::string>& in,
-                          const std::string& out, int axis) {
+                          const std::string& out, int axis, const char* domain = "") {
   onnx::NodeProto n;
   n.set_op_type(op);
+  if (*domain) n.set_domain(domain);
   n.set_name(name);
   for (const auto& s : in) n.add_input(s);
   n.add_output(out);
@@ -117,7 +124,9 @@ Result<QdqCounts> insert_qdq(onnx::ModelProto* model, const QdqPlan& plan, const
   // Elements of a RepeatedPtrField keep their address when more are added, so these stay valid
   // while the new initializers go in.
   const std::map<std::string, const onnx::TensorProto*> consts = constant_tensors(*g);
-  const int act_zp_type = act_type == ActType::kInt8Symmetric ? onnx::TensorProto::INT8 : onnx::TensorProto::UINT8;
+  const bool symmetric = act_type == ActType::kInt8Symmetric;
+  const int act_zp_type = symmetric ? onnx::TensorProto::INT8 : onnx::TensorProto::UINT8;
+  const int act16_zp_type = symmetric ? onnx::TensorProto::INT16 : onnx::TensorProto::UINT16;
 
   QdqCounts counts;
   std::vector<onnx::NodeProto> head;                       // weight/bias DQs and graph-input Q/DQs
@@ -154,12 +163,14 @@ Result<QdqCounts> insert_qdq(onnx::ModelProto* model, const QdqPlan& plan, const
       ++counts.equalized;
     }
     const std::string scale = names.fresh(x + "_scale"), zp = names.fresh(x + "_zero_point");
-    add_scale_zero_point(g, scale, zp, {p.scale}, act_zp_type, p.zero_point, false);
+    add_scale_zero_point(g, scale, zp, {p.scale}, a.int16 ? act16_zp_type : act_zp_type, p.zero_point, false);
     const std::string q_out = names.fresh(x + "_QuantizeLinear_Output");
     const std::string dq_out = names.fresh(x + "_DequantizeLinear_Output");
-    where.push_back(make_node("QuantizeLinear", names.fresh(x + "_QuantizeLinear"), {source, scale, zp}, q_out, -1));
-    where.push_back(make_node("DequantizeLinear", names.fresh(x + "_DequantizeLinear"), {q_out, scale, zp}, dq_out, -1));
+    const char* domain = a.int16 ? kContribDomain : "";
+    where.push_back(make_node("QuantizeLinear", names.fresh(x + "_QuantizeLinear"), {source, scale, zp}, q_out, -1, domain));
+    where.push_back(make_node("DequantizeLinear", names.fresh(x + "_DequantizeLinear"), {q_out, scale, zp}, dq_out, -1, domain));
     ++counts.activations;
+    if (a.int16) ++counts.int16_activations;
     return act_dq[x] = dq_out;
   };
 
@@ -172,6 +183,8 @@ Result<QdqCounts> insert_qdq(onnx::ModelProto* model, const QdqPlan& plan, const
     const ActivationQuant& in = act.at(x);
     const float input_scale = in.quantizer.params.scale;
     const int weight_rank = nq.weight_input >= 0 ? consts.at(n->input(nq.weight_input))->dims_size() : 2;
+    bool reads_int16 = false;  // then the node computes in float: its bias stays float
+    for (int slot : nq.activation_inputs) reads_int16 |= act.at(n->input(slot)).int16;
     for (int slot : nq.activation_inputs) n->set_input(slot, activation(n->input(slot), weight_rank));
     const bool equalized = !in.quantizer.channel_scale.empty();
     const WeightDq* wdq = nullptr;
@@ -206,16 +219,25 @@ Result<QdqCounts> insert_qdq(onnx::ModelProto* model, const QdqPlan& plan, const
     if (nq.bias_input >= 0 && wdq) {
       const std::string b = n->input(nq.bias_input);
       EZ_ASSIGN_OR_RETURN(Tensor bf, tensor_from_proto(*consts.at(b), external_dir));
+      bool corrected_now = false;
       if (!in.error.mean.empty()) {
         auto corrected = corrected_bias(*n, &bf, wdq->quantized_float, wdq->dequantized, in.error);
         if (corrected) {
           bf = std::move(*corrected);
           ++counts.corrected_biases;
+          corrected_now = true;
         }
       }
       // A per-channel weight must have one scale per bias element (ConvTranspose: per group).
       const std::vector<float>& wscales = wdq->scales;
-      if (wscales.size() == 1 || bf.dim(0) % static_cast<int64_t>(wscales.size()) == 0) {
+      if (reads_int16) {  // a float bias (16-bit input scales would crowd int32), corrected if it was
+        if (corrected_now) {
+          const std::string fname = names.fresh(b + "_corrected");
+          *g->add_initializer() = make_tensor(fname, onnx::TensorProto::FLOAT, {bf.dim(0)}, bf.raw(), bf.nbytes());
+          n->set_input(nq.bias_input, fname);
+          replaced.insert(b);
+        }
+      } else if (wscales.size() == 1 || bf.dim(0) % static_cast<int64_t>(wscales.size()) == 0) {
         auto qb = quantize_bias(bf, input_scale, wscales);
         if (!qb.ok()) return qb.status().with_context("bias '" + b + "' of node '" + n->name() + "'");
         const std::string qname = names.fresh(b + "_quantized");
@@ -249,6 +271,15 @@ Result<QdqCounts> insert_qdq(onnx::ModelProto* model, const QdqPlan& plan, const
   for (auto& kv : after)  // produced by nothing in this graph (e.g. an initializer): put up front
     for (auto& q : kv.second) *nodes.Add() = std::move(q);
   g->mutable_node()->Swap(&nodes);
+  if (counts.int16_activations > 0) {
+    bool imported = false;
+    for (const auto& op : model->opset_import()) imported |= op.domain() == kContribDomain;
+    if (!imported) {
+      auto* op = model->add_opset_import();
+      op->set_domain(kContribDomain);
+      op->set_version(1);
+    }
+  }
 
   // Drop float originals nobody reads any more (unless a subgraph might read them by name).
   bool has_subgraphs = false;

@@ -1,8 +1,8 @@
 // Rewrites an ONNX model in place into its QDQ form: Q->DQ pairs on the planned activations,
 // int8 weights and int32 biases behind DequantizeLinear, float originals dropped when unused.
 // Optionally per activation: a Mul by per-channel constants in front of its quantizer, whose
-// inverse goes into the depthwise weights reading it (channel_equalize.h), and bias correction
-// of the layers reading it (bias_correction.h).
+// inverse goes into the depthwise weights reading it (channel_equalize.h), bias correction of the
+// layers reading it (bias_correction.h), or 16 bits instead of 8 (QuantizeOptions::int16).
 #pragma once
 
 #include <map>
@@ -17,6 +17,7 @@ namespace ez::quant {
 
 struct QdqCounts {
   int nodes = 0, activations = 0, weights = 0, biases = 0;
+  int int16_activations = 0;  // of `activations`, written with 16 bits
   int equalized = 0;         // activations given per-channel scales
   int corrected_biases = 0;  // layers whose bias was corrected
 };
@@ -24,6 +25,9 @@ struct QdqCounts {
 struct ActivationQuant {
   ActivationQuantizer quantizer;  // params, and channel scales (only if every reader is a depthwise Conv)
   ChannelErrorStats error;        // empty: the readers' biases are not corrected
+  // 16 bits (quantizer.params on that grid, no channel scales): com.microsoft Q/DQ with a uint16
+  // (int16 when symmetric) zero point; its readers keep float biases.
+  bool int16 = false;
 };
 
 // `act` holds every activation to quantize; a planned activation without an entry (not float,

@@ -3,6 +3,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <set>
@@ -85,6 +86,7 @@ Result<CalibratedModel> calibrate_model(const std::string& model_path, const Dat
   QuantizeReport& report = c.report;
   EZ_ASSIGN_OR_RETURN(c.model, read_model(model_path));
   name_unnamed_nodes(c.model.mutable_graph());
+  EZ_RETURN_IF_ERROR(check_node_names(c.model.graph(), options.int16, "--int16"));
   // Planned before the opset upgrade, so that a model with nothing to quantize fails fast.
   EZ_ASSIGN_OR_RETURN(QdqPlan plan, plan_qdq(c.model.graph(), options.exclude, options.per_channel));
   const int min_opset = options.per_channel ? 13 : 10;
@@ -144,39 +146,68 @@ Result<CalibratedModel> calibrate_model(const std::string& model_path, const Dat
   return c;
 }
 
-Result<QdqModel> build_qdq_model(const CalibratedModel& c, const std::set<std::string>& extra_exclude) {
+Result<QdqModel> build_qdq_model(const CalibratedModel& c, const std::set<std::string>& extra_exclude,
+                                 const std::set<std::string>& extra_int16) {
   const auto t0 = std::chrono::steady_clock::now();
   QdqModel out{c.model, c.report};
   QuantizeReport& report = out.report;
   std::set<std::string> exclude = c.options.exclude;
   exclude.insert(extra_exclude.begin(), extra_exclude.end());
+  std::set<std::string> int16 = c.options.int16;
+  int16.insert(extra_int16.begin(), extra_int16.end());
+  EZ_RETURN_IF_ERROR(check_node_names(out.model.graph(), int16, "--int16"));
   EZ_ASSIGN_OR_RETURN(QdqPlan plan, plan_qdq(out.model.graph(), exclude, c.options.per_channel));
   report.quantizable_nodes = static_cast<int>(plan.nodes.size());
   report.notes.insert(report.notes.begin(), plan.notes.begin(), plan.notes.end());
+  std::set<std::string> wide;  // activations read by an int16 node
+  for (const NodeQuant& nq : plan.nodes) {
+    const onnx::NodeProto& n = out.model.graph().node(nq.node);
+    if (int16.count(n.name()))
+      for (int slot : nq.activation_inputs) wide.insert(n.input(slot));
+  }
 
   std::map<std::string, ActivationQuant> params;
   for (const std::string& name : plan.activations) {
     auto it = c.ranges.find(name);
     if (it == c.ranges.end()) continue;
     ActivationQuant& a = params[name];
-    a.quantizer = {it->second.params, it->second.channel_scale};
+    TensorReport tr = it->second;
     auto e = c.errors.find(name);
     if (e != c.errors.end()) a.error = e->second;
-    report.tensors.push_back(it->second);
+    if (wide.count(name)) {
+      tr.bits = 16;
+      tr.range = {tr.min, tr.max};
+      tr.params = activation_params16(tr.range, c.options.range.act);
+      a.int16 = true;
+      // The readers' biases are still corrected for their int8 weights; the measured activation
+      // error is the 8-bit quantizer's, and 16 bits make it negligible. The means were measured
+      // on the equalized tensor (x_c s_c) when it had channel scales: back to x_c.
+      std::fill(a.error.error.begin(), a.error.error.end(), 0.0);
+      if (tr.channel_scale.size() == a.error.mean.size())
+        for (size_t k = 0; k < a.error.mean.size(); ++k) a.error.mean[k] /= tr.channel_scale[k];
+      tr.channel_scale.clear();  // not needed with 256 times finer steps
+    }
+    a.quantizer = {tr.params, tr.channel_scale};
+    report.tensors.push_back(tr);
   }
   // A planned node is written quantized exactly when all its activation inputs have ranges (names
   // taken before the rewrite, which reorders the nodes).
   for (const NodeQuant& nq : plan.nodes) {
     const onnx::NodeProto& n = out.model.graph().node(nq.node);
-    bool ready = true;
-    for (int slot : nq.activation_inputs) ready &= params.count(n.input(slot)) > 0;
+    bool ready = true, reads_wide = false;
+    for (int slot : nq.activation_inputs) {
+      ready &= params.count(n.input(slot)) > 0;
+      reads_wide |= wide.count(n.input(slot)) > 0;
+    }
     if (ready) report.quantized.push_back(n.name());
+    if (ready && reads_wide) report.int16.push_back(n.name());
   }
   EZ_ASSIGN_OR_RETURN(QdqCounts counts, insert_qdq(&out.model, plan, params, c.options.range.act, c.external_dir));
   report.nodes = counts.nodes;
   report.activations = counts.activations;
   report.weights = counts.weights;
   report.biases = counts.biases;
+  report.int16_activations = counts.int16_activations;
   report.equalized = counts.equalized;
   report.corrected_biases = counts.corrected_biases;
   if (counts.nodes == 0) return unsupported("no operator could be quantized (no float activation input was calibrated)");

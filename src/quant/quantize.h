@@ -26,6 +26,14 @@ struct QuantizeOptions {
   // second pass over the dataset (bias_correction.h).
   bool bias_correction = true;
   std::set<std::string> exclude;  // node names kept in float
+  // Node names whose activation inputs get 16 bits (uint16, or int16 with ActType::kInt8Symmetric)
+  // over their calibrated [min, max] (no clipping: the step is already 256 times finer), written as
+  // ONNX Runtime's com.microsoft QuantizeLinear/DequantizeLinear (the standard ops take 16-bit
+  // types only from opset 21). Those nodes compute in float on the dequantized values; their
+  // weights stay int8, their biases float. Mixed precision between int8 and --exclude: the layers
+  // whose 8-bit input steps cost the most accuracy (yolox_nano's first depthwise block).
+  // A node in --exclude as well stays in float.
+  std::set<std::string> int16;
   SessionOptions session;         // input shapes and threads for calibration
 };
 
@@ -36,13 +44,18 @@ struct TensorReport {
   QuantParams params;      // as written (of the scaled tensor when equalized)
   std::vector<float> channel_scale;  // equalization: x_c * channel_scale[c] is quantized; empty: none
   double error_before = 0, error_after = 0;  // equalization's expected weighted errors (0: not tried)
+  int bits = 8;                      // 16: read by a QuantizeOptions::int16 node (params on [min, max])
 };
 
 struct QuantizeReport {
   int opset_before = 0, opset_after = 0;
   int quantizable_nodes = 0;  // planned
   int nodes = 0, activations = 0, weights = 0, biases = 0;  // written
+  int int16_activations = 0;  // of `activations`, with 16 bits
   std::vector<std::string> quantized;  // names of the nodes written quantized, in graph order
+  // Of those, the ones reading 16-bit activations: the int16 nodes asked for, and any other reader
+  // of the same tensors (one quantizer per tensor).
+  std::vector<std::string> int16;
   int equalized = 0, corrected_biases = 0;
   size_t samples = 0;
   double calibration_s = 0, total_s = 0;
@@ -72,9 +85,11 @@ struct QdqModel {
   QuantizeReport report;
 };
 
-// The QDQ model with `extra_exclude` kept in float besides options.exclude; ranges are the
-// calibrated ones (no new calibration). Errors: an unknown node name, nothing left to quantize.
-Result<QdqModel> build_qdq_model(const CalibratedModel& calibrated, const std::set<std::string>& extra_exclude = {});
+// The QDQ model with `extra_exclude` kept in float besides options.exclude and `extra_int16` with
+// 16-bit inputs besides options.int16; ranges are the calibrated ones (no new calibration).
+// Errors: an unknown node name, nothing left to quantize.
+Result<QdqModel> build_qdq_model(const CalibratedModel& calibrated, const std::set<std::string>& extra_exclude = {},
+                                 const std::set<std::string>& extra_int16 = {});
 
 // Serialises and writes atomically (nothing is written on error).
 Status save_model(const onnx::ModelProto& model, const std::string& path);

@@ -148,10 +148,10 @@ TEST(QLinearMatMul, BroadcastBatchesMatchPerMatrixProducts) {
     }
 }
 
-// QuantizeLinear's vectorised loop (16 values per step) against the plain formula (float32
+// QuantizeLinear's vectorised loop (16 or 8 values per step) against the plain formula (float32
 // division, round half to even) on ties, both saturation ends, huge values, a subnormal and a tail
 // that is not a multiple of 16; power-of-two scales (multiplied by the reciprocal) and others
-// (divided).
+// (divided); 8- and 16-bit outputs (the uint16 loop of SSE2 clamps before its signed pack).
 TEST(QuantizeLinear, VectorLoopMatchesTheFormula) {
   std::mt19937 rng(41);
   // Powers of two (multiplied by the reciprocal), others (divided, or on AVX-512 CPUs multiplied
@@ -166,19 +166,30 @@ TEST(QuantizeLinear, VectorLoopMatchesTheFormula) {
       x.push_back(std::nextafter(tie, -1e30f));
     }
     std::uniform_real_distribution<float> u(-300.0f * scale, 300.0f * scale);
-    for (int k = 0; k < 4000; ++k) x.push_back(u(rng));
-    for (float v : {1e30f, -1e30f, 3e9f, -3e9f, 0.0f, -0.0f, 1e-40f, std::numeric_limits<float>::infinity(),
-                    -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()})
+    for (int k = 0; k < 4011; ++k) x.push_back(u(rng));
+    // The 16-bit saturation ends for the zero points below (steps of the scale).
+    for (float k : {65534.5f, 65535.5f, 65536.0f, 32766.5f, 32767.5f, -32768.5f, -32769.0f, -40000.5f, 70000.0f})
+      x.push_back(k * scale);
+    x.push_back(0.3f);
+    // 13 special values last (8237 in all, 13 past a multiple of 16): where AVX-512 handles the
+    // multiples of 16, the first 8 of them still go through the 8-value SSE2 loop of 16-bit types.
+    for (float v : {1e30f, -1e30f, 3e9f, -3e9f, std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                    -std::numeric_limits<float>::infinity(), 65535.5f * scale, 0.0f, -0.0f, 1e-40f, 32767.5f * scale,
+                    -32768.5f * scale})
       x.push_back(v);
-    x.push_back(0.3f);  // 8214 values: not a multiple of 16
-    for (DType t : {DType::kUInt8, DType::kInt8})
-      for (int zp : {0, 3, -7, 128}) {
-        if (t == DType::kUInt8 && zp < 0) continue;
-        if (t == DType::kInt8 && zp > 127) continue;
-        const Tensor z = t == DType::kUInt8 ? u8({static_cast<uint8_t>(zp)}, {}) : s8({static_cast<int8_t>(zp)}, {});
+    ASSERT_EQ(x.size() % 16, 13u);
+    for (DType t : {DType::kUInt8, DType::kInt8, DType::kUInt16, DType::kInt16})
+      for (int zp : {0, 3, -7, 128, 1000, -30000, 40000}) {
+        const double lo = t == DType::kUInt8 || t == DType::kUInt16 ? 0 : (t == DType::kInt8 ? -128 : -32768);
+        const double hi = t == DType::kUInt8 ? 255 : (t == DType::kInt8 ? 127 : (t == DType::kUInt16 ? 65535 : 32767));
+        if (zp < lo || zp > hi) continue;
+        Tensor z = Tensor::zeros(t, {});
+        if (t == DType::kUInt8) z.data<uint8_t>()[0] = static_cast<uint8_t>(zp);
+        else if (t == DType::kInt8) z.data<int8_t>()[0] = static_cast<int8_t>(zp);
+        else if (t == DType::kUInt16) z.data<uint16_t>()[0] = static_cast<uint16_t>(zp);
+        else z.data<int16_t>()[0] = static_cast<int16_t>(zp);
         auto y = run_op(config("QuantizeLinear", 3), KernelChoice::kReference, {f32(x), f32({scale}, {}), z});
         ASSERT_TRUE(y.ok()) << y.status().to_string();
-        const double lo = t == DType::kUInt8 ? 0 : -128, hi = t == DType::kUInt8 ? 255 : 127;
         for (size_t i = 0; i < x.size(); ++i) {
           const float d = x[i] / scale;  // NaN goes to the low end, as every form of the loop has it
           const double want = std::isnan(d) ? lo : std::min(hi, std::max(lo, std::nearbyint(static_cast<double>(d)) + zp));

@@ -79,7 +79,7 @@ TEST(QuantHybrid, KeepsTheRuinedLayerInFloat) {
   EXPECT_EQ(r->analysis.layers[0].node, "conv2");  // most damaging alone
   EXPECT_LT(r->cosine_all_int8, 0.999);
   EXPECT_TRUE(r->target_met);
-  EXPECT_EQ(r->kept_float, std::vector<std::string>{"conv2"});
+  EXPECT_EQ(r->kept, std::vector<std::string>{"conv2"});
   EXPECT_GE(r->reached.min_cosine(), 0.999);
   // The sensitivity scan tried each layer alone in float: conv2 gains most, conv1 next to nothing.
   ASSERT_EQ(r->sensitivity.size(), 2u);
@@ -106,7 +106,7 @@ TEST(QuantHybrid, UnreachableTargetSaysSo) {
   EXPECT_FALSE(r->target_met);
   // All but one ranked layer in float is the most it tries; the best try is returned.
   ASSERT_EQ(r->trials.size(), 2u);
-  EXPECT_EQ(r->kept_float, std::vector<std::string>{"conv2"});
+  EXPECT_EQ(r->kept, std::vector<std::string>{"conv2"});
   EXPECT_LT(r->reached.min_cosine(), 1.0);
 }
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 
 #include "core/file_util.h"
 #include "quant/analysis_report.h"
@@ -19,10 +20,10 @@ namespace {
 
 struct QuantizeArgs : ModelArgs {
   SampleArgs samples;
-  std::string output, json, algo = "minmax", act = "uint8", hybrid;
+  std::string output, json, algo = "minmax", act = "uint8", hybrid, hybrid_as = "float";
   double percentile = 99.99;
   bool per_tensor = false, per_channel = false, no_equalize = false, no_bias_correction = false, no_check = false;
-  std::vector<std::string> exclude;
+  std::vector<std::string> exclude, int16;
 };
 
 std::string name_list(const std::vector<std::string>& names, size_t most = 8) {
@@ -38,9 +39,11 @@ std::string fmt(double v) {
   return buf;
 }
 
-void print_trial(const quant::HybridTrial& t, double target) {
-  std::printf("hybrid: %2zu in float%s%s%s: output cosine %.6f %s %g (worst sample %.6f)\n", t.in_float.size(),
-              t.in_float.empty() ? "" : " (", name_list(t.in_float, 6).c_str(), t.in_float.empty() ? "" : ")",
+const char* kept_as(bool int16) { return int16 ? "with 16-bit inputs" : "in float"; }
+
+void print_trial(const quant::HybridTrial& t, double target, bool int16) {
+  std::printf("hybrid: %2zu %s%s%s%s: output cosine %.6f %s %g (worst sample %.6f)\n", t.kept.size(), kept_as(int16),
+              t.kept.empty() ? "" : " (", name_list(t.kept, 6).c_str(), t.kept.empty() ? "" : ")",
               t.agreement.min_cosine(), t.meets ? ">=" : "<", target, t.agreement.worst_sample_cosine());
   std::fflush(stdout);
 }
@@ -52,14 +55,15 @@ nlohmann::json hybrid_json(const quant::HybridResult& h) {
   j["cosine"] = h.reached.min_cosine();
   j["cosine_all_int8"] = h.cosine_all_int8;
   j["worst_sample_cosine"] = h.reached.worst_sample_cosine();
-  j["kept_float"] = h.kept_float;
+  j["kept"] = h.kept;
+  j["kept_as"] = h.kept_int16 ? "int16" : "float";
   nlohmann::json outs = nlohmann::json::array();
   for (const auto& o : h.reached.outputs) outs.push_back({{"name", o.name}, {"cosine", o.cosine}, {"rel_error", o.rel_error}});
   j["outputs"] = outs;
   j["ranked_layers"] = h.ranked;
   nlohmann::json trials = nlohmann::json::array();
   for (const auto& t : h.trials)
-    trials.push_back({{"in_float", t.in_float}, {"cosine", t.agreement.min_cosine()},
+    trials.push_back({{"kept", t.kept}, {"cosine", t.agreement.min_cosine()},
                       {"worst_sample_cosine", t.agreement.worst_sample_cosine()}, {"meets", t.meets}});
   j["trials"] = trials;
   j["analysis_s"] = h.analysis_s;
@@ -87,6 +91,8 @@ nlohmann::json report_json(const quant::QuantizeReport& r, const QuantizeArgs& a
   j["qdq_activations"] = r.activations;
   j["int8_weights"] = r.weights;
   j["int32_biases"] = r.biases;
+  j["int16_activations"] = r.int16_activations;
+  j["int16_nodes"] = r.int16;
   j["equalize"] = o.equalize;
   j["bias_correction"] = o.bias_correction;
   j["equalized_activations"] = r.equalized;
@@ -99,7 +105,7 @@ nlohmann::json report_json(const quant::QuantizeReport& r, const QuantizeArgs& a
   nlohmann::json ts = nlohmann::json::array();
   for (const auto& t : r.tensors) {
     nlohmann::json e = {{"name", t.name}, {"min", t.min}, {"max", t.max}, {"lo", t.range.lo}, {"hi", t.range.hi},
-                        {"scale", t.params.scale}, {"zero_point", t.params.zero_point}};
+                        {"scale", t.params.scale}, {"zero_point", t.params.zero_point}, {"bits", t.bits}};
     if (t.error_before > 0) {  // equalization was tried: its expected errors, and the scales if written
       e["equalize_error_before"] = t.error_before;
       e["equalize_error_after"] = t.error_after;
@@ -122,14 +128,18 @@ Result<quant::QuantizeOptions> quantize_options(const QuantizeArgs& a, const Ses
   o.per_channel = !a.per_tensor;
   o.equalize = !a.no_equalize;
   o.bias_correction = !a.no_bias_correction;
-  for (const std::string& list : a.exclude) {
-    size_t pos = 0;
-    while (pos <= list.size()) {
-      const size_t end = std::min(list.find(',', pos), list.size());
-      if (end > pos) o.exclude.insert(list.substr(pos, end - pos));
-      pos = end + 1;
+  auto names = [](const std::vector<std::string>& lists, std::set<std::string>* out) {
+    for (const std::string& list : lists) {
+      size_t pos = 0;
+      while (pos <= list.size()) {
+        const size_t end = std::min(list.find(',', pos), list.size());
+        if (end > pos) out->insert(list.substr(pos, end - pos));
+        pos = end + 1;
+      }
     }
-  }
+  };
+  names(a.exclude, &o.exclude);
+  names(a.int16, &o.int16);
   o.session = session;
   return o;
 }
@@ -138,17 +148,18 @@ Result<quant::QuantizeOptions> quantize_options(const QuantizeArgs& a, const Ses
 Result<quant::HybridResult> hybrid_search(const quant::CalibratedModel& c, const std::string& model, const quant::DatasetList& list,
                                           const quant::SampleLoader& loader, const quant::HybridOptions& hopt) {
   std::printf("hybrid: target output cosine %g on the %zu calibration samples; ranking layers by isolated damage, "
-              "then by the cosine each gains alone in float on %d samples\n",
-              hopt.target_cosine, list.entries.size(), hopt.scan_samples);
+              "then by the cosine each gains alone %s on %d samples\n",
+              hopt.target_cosine, list.entries.size(), kept_as(hopt.int16), hopt.scan_samples);
   std::fflush(stdout);
   EZ_ASSIGN_OR_RETURN(quant::HybridResult h,
                       quant::search_hybrid(c, model, list, loader, hopt, progress_printer("analyzing"),
-                                           [&](const quant::HybridTrial& t) { print_trial(t, hopt.target_cosine); },
-                                           progress_printer("sensitivity scan, one layer at a time in float,")));
+                                           [&](const quant::HybridTrial& t) { print_trial(t, hopt.target_cosine, hopt.int16); },
+                                           progress_printer(std::string("sensitivity scan, one layer at a time ") +
+                                                            kept_as(hopt.int16) + ",")));
   if (!h.target_met)
     return unsupported("--hybrid: output cosine " + fmt(hopt.target_cosine) + " cannot be reached: the best of " +
-                       std::to_string(h.trials.size()) + " tries, with " + std::to_string(h.kept_float.size()) + " of the " +
-                       std::to_string(h.ranked) + " quantized layers in float, gives " + fmt(h.reached.min_cosine()) +
+                       std::to_string(h.trials.size()) + " tries, with " + std::to_string(h.kept.size()) + " of the " +
+                       std::to_string(h.ranked) + " quantized layers " + kept_as(hopt.int16) + ", gives " + fmt(h.reached.min_cosine()) +
                        " (all int8: " + fmt(h.cosine_all_int8) + "); nothing written. Lower the target or --exclude by hand");
   return h;
 }
@@ -196,12 +207,15 @@ void print_summary(const quant::QdqModel& q, const QuantizeArgs& a, const quant:
   std::printf(", total %.2f s\n", r.total_s);
   std::printf("%d activations equalized per channel (depthwise readers)%s, %d biases corrected%s\n", r.equalized,
               o.equalize ? "" : " [--no-equalize]", r.corrected_biases, o.bias_correction ? "" : " [--no-bias-correction]");
+  if (r.int16_activations > 0)
+    std::printf("%d activations with 16 bits (com.microsoft QuantizeLinear/DequantizeLinear), read by %zu nodes computing in "
+                "float: %s\n", r.int16_activations, r.int16.size(), name_list(r.int16, 1000).c_str());
   if (hybrid) {
     const quant::HybridResult& h = *hybrid;
-    std::printf("hybrid: kept %zu of %d quantized layers in float%s%s%s: output cosine %.6f (all int8 %.6f, worst sample %.6f), "
+    std::printf("hybrid: kept %zu of %d quantized layers %s%s%s%s: output cosine %.6f (all int8 %.6f, worst sample %.6f), "
                 "target %g; analysis %.1f s, sensitivity scan %.1f s, search %.1f s over %zu candidates\n",
-                h.kept_float.size(), h.ranked, h.kept_float.empty() ? "" : " (", name_list(h.kept_float, 1000).c_str(),
-                h.kept_float.empty() ? "" : ")", h.reached.min_cosine(), h.cosine_all_int8, h.reached.worst_sample_cosine(),
+                h.kept.size(), h.ranked, kept_as(h.kept_int16), h.kept.empty() ? "" : " (", name_list(h.kept, 1000).c_str(),
+                h.kept.empty() ? "" : ")", h.reached.min_cosine(), h.cosine_all_int8, h.reached.worst_sample_cosine(),
                 h.target, h.analysis_s, h.scan_s, h.search_s, h.trials.size());
   }
   for (const std::string& n : r.notes) std::printf("note: %s\n", n.c_str());
@@ -219,6 +233,9 @@ int quantize(QuantizeArgs& a) {
     if (!h.ok()) return report(h.status());
     hopt = *h;
   }
+  if (a.hybrid_as != "float" && a.hybrid_as != "int16")
+    return report(invalid_argument("--hybrid-as must be float or int16, not '" + a.hybrid_as + "'"));
+  hopt.int16 = a.hybrid_as == "int16";
   auto dataset = quant::read_dataset_list(a.samples.dataset);
   if (!dataset.ok()) return report(dataset.status());
   auto pre = choose_preprocess(a.samples, a.model, *opts);
@@ -290,8 +307,12 @@ void add_quantize(CLI::App& app) {
   cmd->add_flag("--no-bias-correction", a->no_bias_correction, "keep the float biases (by default each Conv/Gemm bias is "
                "corrected for the output shift quantization causes, measured in a second pass over the dataset)");
   cmd->add_option("--exclude", a->exclude, "node names kept in float, comma separated");
+  cmd->add_option("--int16", a->int16, "node names whose activation inputs get 16 bits (ONNX Runtime's com.microsoft "
+                  "QuantizeLinear/DequantizeLinear; the nodes compute in float, their weights stay int8), comma separated");
   cmd->add_option("--hybrid", a->hybrid, "auto[:TARGET_COSINE]: keep the fewest layers in float that bring the output cosine on the "
                   "calibration set to the target (default 0.99)");
+  cmd->add_option("--hybrid-as", a->hybrid_as, "what --hybrid keeps its layers as: float (default), or int16 (16-bit "
+                  "activation inputs, int8 weights: see --int16)");
   cmd->add_flag("--no-check", a->no_check, "do not run the written model against float on the calibration samples "
                "(by default its output cosine is reported)");
   cmd->add_option("--json", a->json, "write a report (ranges, scales, counts, times, accuracy check, hybrid search) as JSON");

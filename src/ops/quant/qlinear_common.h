@@ -95,7 +95,7 @@ inline void int_gemm(int64_t M, int64_t N, int64_t K, const int32_t* A, const in
 
 namespace ez::ops {
 
-// QuantizeLinear's kernel on n floats, per-tensor scale and zero point, 8-bit t (the same values
+// QuantizeLinear's kernel on n floats, per-tensor scale and zero point, 8- or 16-bit t (the same values
 // as the QuantizeLinear node: kernels that take such a node in produce them with this).
 void quantize_per_tensor(const float* x, int64_t n, float scale, int32_t zp, DType t, void* y, const ThreadPool* pool);
 

@@ -1,5 +1,7 @@
-// QuantizeLinear / DequantizeLinear (per tensor or per axis; uint8/int8/int32; round half to
-// even, saturate) and DynamicQuantizeLinear (uint8, scale and zero point from the data range).
+// QuantizeLinear / DequantizeLinear (per tensor or per axis; uint8/int8, uint16/int16 (opset 21,
+// or ONNX Runtime's com.microsoft versions of both, which its quantizer writes for 16-bit
+// activations below opset 21), int32 for DequantizeLinear; round half to even, saturate) and
+// DynamicQuantizeLinear (uint8, scale and zero point from the data range).
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
@@ -44,8 +46,8 @@ inline float round_even(float v) {
 }
 
 // float32 division as the spec's reference and ONNX Runtime do, so ties round alike. The value is
-// clamped to +-2^22 first (beyond any 8-bit range, so saturation is unchanged; NaN goes to the
-// low end) for round_even.
+// clamped to +-2^22 first (beyond any 8- or 16-bit range, so saturation is unchanged; NaN goes to
+// the low end) for round_even.
 template <typename Q>
 void quantize_scalar(const float* x, int64_t n, float scale, int32_t zp, Q* y) {
   const float lo = std::numeric_limits<Q>::min(), hi = std::numeric_limits<Q>::max(), z = static_cast<float>(zp);
@@ -71,28 +73,46 @@ void quantize_scalar(const float* x, int64_t n, float scale, int32_t zp, Q* y) {
 // FMA corrections, the same float as the division, at a third of its cost.
 template <typename Q>
 void quantize_run_impl(const float* x, int64_t n, double scale_d, int32_t zp, Q* y) {
+  constexpr bool k16 = sizeof(Q) == 2;
   const float scale = static_cast<float>(scale_d);
   int exponent = 0;
   const bool power_of_two = std::isnormal(scale) && std::frexp(scale, &exponent) == 0.5f && std::isnormal(1.0f / scale);
   int64_t i = 0;
 #ifdef EDGEZOO_X86
   if (x86::has_avx512f() && std::isnormal(scale) && std::isnormal(1.0f / scale))
-    i = quantize_avx512::quantize(x, n, scale, zp, std::is_same<Q, int8_t>::value, y);
+    i = k16 ? quantize_avx512::quantize16(x, n, scale, zp, std::is_signed<Q>::value, y)
+            : quantize_avx512::quantize(x, n, scale, zp, std::is_signed<Q>::value, y);
 #endif
 #ifdef __SSE2__
   const __m128 s = _mm_set1_ps(scale), inv = _mm_set1_ps(1.0f / scale);
   const __m128 big = _mm_set1_ps(4194304.0f), nbig = _mm_set1_ps(-4194304.0f);
   const __m128i z = _mm_set1_epi32(zp);
+  // uint16 has no saturating pack before SSE4.1: the quotient is clamped to [-zp - 1, 65536 - zp]
+  // (integers, so values inside are untouched and values outside round to a bound), which puts
+  // q - 32768 within int16 +- 1 for packs_epi32's saturation; the xor shifts it back.
+  const __m128 lo16 = _mm_set1_ps(-1.0f - static_cast<float>(zp)), hi16 = _mm_set1_ps(65536.0f - static_cast<float>(zp));
+  const __m128i bias16 = _mm_set1_epi32(std::is_signed<Q>::value ? 0 : 32768);
+  const __m128i flip16 = _mm_set1_epi16(std::is_signed<Q>::value ? 0 : static_cast<int16_t>(0x8000));
   auto loop = [&](auto multiply) {  // std::true_type: by the reciprocal
     auto lane = [&](const float* p) {
-      const __m128 d = multiply ? _mm_mul_ps(_mm_loadu_ps(p), inv) : _mm_div_ps(_mm_loadu_ps(p), s);
-      return _mm_add_epi32(_mm_cvtps_epi32(_mm_min_ps(_mm_max_ps(d, nbig), big)), z);
+      __m128 d = multiply ? _mm_mul_ps(_mm_loadu_ps(p), inv) : _mm_div_ps(_mm_loadu_ps(p), s);
+      d = _mm_min_ps(_mm_max_ps(d, nbig), big);
+      if (k16 && !std::is_signed<Q>::value) d = _mm_min_ps(_mm_max_ps(d, lo16), hi16);
+      return _mm_add_epi32(_mm_cvtps_epi32(d), z);
     };
+    if constexpr (k16) {
+      for (; i + 8 <= n; i += 8) {
+        const __m128i a = _mm_sub_epi32(lane(x + i), bias16), b = _mm_sub_epi32(lane(x + i + 4), bias16);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), _mm_xor_si128(_mm_packs_epi32(a, b), flip16));
+      }
+      return;
+    } else {
     for (; i + 16 <= n; i += 16) {
       const __m128i a = _mm_packs_epi32(lane(x + i), lane(x + i + 4));
       const __m128i b = _mm_packs_epi32(lane(x + i + 8), lane(x + i + 12));
       const __m128i r = std::is_same<Q, uint8_t>::value ? _mm_packus_epi16(a, b) : _mm_packs_epi16(a, b);
       _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), r);
+    }
     }
   };
   if (power_of_two) loop(std::true_type{});
@@ -103,13 +123,15 @@ void quantize_run_impl(const float* x, int64_t n, double scale_d, int32_t zp, Q*
 
 void quantize_run(const float* x, int64_t n, double scale, int32_t zp, uint8_t* y) { quantize_run_impl(x, n, scale, zp, y); }
 void quantize_run(const float* x, int64_t n, double scale, int32_t zp, int8_t* y) { quantize_run_impl(x, n, scale, zp, y); }
+void quantize_run(const float* x, int64_t n, double scale, int32_t zp, uint16_t* y) { quantize_run_impl(x, n, scale, zp, y); }
+void quantize_run(const float* x, int64_t n, double scale, int32_t zp, int16_t* y) { quantize_run_impl(x, n, scale, zp, y); }
 
-// For 8-bit x, (x - zp) is an exact small integer, so its float product with the (float32) scale
-// is the correctly rounded value, the same as computing in double and rounding once. int32 x
-// (biases) may exceed float's 24 bits: computed in double.
+// For 8- and 16-bit x, (x - zp) is an exact integer below 2^17, so its float product with the
+// (float32) scale is the correctly rounded value, the same as computing in double and rounding
+// once. int32 x (biases) may exceed float's 24 bits: computed in double.
 template <typename X>
 void dequantize_run(const X* x, int64_t n, double scale, int32_t zp, Tensor& y, int64_t offset) {
-  if (y.dtype() == DType::kFloat32 && sizeof(X) > 1) {
+  if (y.dtype() == DType::kFloat32 && sizeof(X) > 2) {
     float* out = y.data<float>() + offset;
     for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(static_cast<double>(static_cast<int64_t>(x[i]) - zp) * scale);
     return;
@@ -135,10 +157,11 @@ class QuantizeKernel final : public Kernel {
     DType t;
     if (quantize_) {
       t = in.size() > 2 && in[2].present() ? in[2].desc.dtype : DType::kUInt8;
-      if (t != DType::kUInt8 && t != DType::kInt8) return unsupported(std::string("QuantizeLinear to ") + dtype_name(t));
+      if (t != DType::kUInt8 && t != DType::kInt8 && t != DType::kUInt16 && t != DType::kInt16)
+        return unsupported(std::string("QuantizeLinear to ") + dtype_name(t));
     } else {
       t = in[1].desc.dtype;
-      EZ_RETURN_IF_ERROR(expect_dtype(in[0], {DType::kUInt8, DType::kInt8, DType::kInt32}, op, "x"));
+      EZ_RETURN_IF_ERROR(expect_dtype(in[0], {DType::kUInt8, DType::kInt8, DType::kUInt16, DType::kInt16, DType::kInt32}, op, "x"));
     }
     (*out)[0] = {t, in[0].desc.shape};
     return Status::OK();
@@ -163,11 +186,17 @@ class QuantizeKernel final : public Kernel {
       if (quantize_) {
         const float* xs = x.data<float>() + b;
         if (y.dtype() == DType::kUInt8) quantize_run(xs, len, scale, z, y.data<uint8_t>() + b);
-        else quantize_run(xs, len, scale, z, y.data<int8_t>() + b);
+        else if (y.dtype() == DType::kInt8) quantize_run(xs, len, scale, z, y.data<int8_t>() + b);
+        else if (y.dtype() == DType::kUInt16) quantize_run(xs, len, scale, z, y.data<uint16_t>() + b);
+        else quantize_run(xs, len, scale, z, y.data<int16_t>() + b);
       } else if (x.dtype() == DType::kUInt8) {
         dequantize_run(x.data<uint8_t>() + b, len, scale, z, y, b);
       } else if (x.dtype() == DType::kInt8) {
         dequantize_run(x.data<int8_t>() + b, len, scale, z, y, b);
+      } else if (x.dtype() == DType::kUInt16) {
+        dequantize_run(x.data<uint16_t>() + b, len, scale, z, y, b);
+      } else if (x.dtype() == DType::kInt16) {
+        dequantize_run(x.data<int16_t>() + b, len, scale, z, y, b);
       } else {
         dequantize_run(x.data<int32_t>() + b, len, scale, z, y, b);
       }
@@ -275,7 +304,9 @@ class DynamicQuantizeKernel final : public Kernel {
 void quantize_per_tensor(const float* x, int64_t n, float scale, int32_t zp, DType t, void* y, const ThreadPool* pool) {
   auto body = [&](int64_t i0, int64_t i1) {
     if (t == DType::kUInt8) quantize_run(x + i0, i1 - i0, scale, zp, static_cast<uint8_t*>(y) + i0);
-    else quantize_run(x + i0, i1 - i0, scale, zp, static_cast<int8_t*>(y) + i0);
+    else if (t == DType::kInt8) quantize_run(x + i0, i1 - i0, scale, zp, static_cast<int8_t*>(y) + i0);
+    else if (t == DType::kUInt16) quantize_run(x + i0, i1 - i0, scale, zp, static_cast<uint16_t*>(y) + i0);
+    else quantize_run(x + i0, i1 - i0, scale, zp, static_cast<int16_t*>(y) + i0);
   };
   if (pool && n > (1 << 16)) pool->parallel_for(n, 1 << 14, body);
   else body(0, n);

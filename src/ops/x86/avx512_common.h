@@ -155,12 +155,17 @@ struct ExactQuant {
         zp(_mm512_set1_epi32(zero_point)), is_signed(sgn) {}
 };
 
-inline void store_exactly_quantized(void* p, __m512 v, const ExactQuant& q, __mmask16 mask = 0xFFFF) {
+// round(v / scale) + zp in int32 lanes, before saturation (shared by the 8- and 16-bit stores).
+inline __m512i exactly_quantized_int32(__m512 v, const ExactQuant& q) {
   const __m512 q0 = _mm512_mul_ps(v, q.r);
   const __m512 q1 = _mm512_fmadd_ps(_mm512_fnmadd_ps(q0, q.s, v), q.r, q0);
   const __m512 q2 = _mm512_fmadd_ps(_mm512_fnmadd_ps(q1, q.s, v), q.r, q1);
   const __m512 d = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(_mm512_abs_ps(q0), q.inf, _CMP_LT_OQ), q0, q2);
-  const __m512i k = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(d, q.nbig), q.big)), q.zp);
+  return _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(d, q.nbig), q.big)), q.zp);
+}
+
+inline void store_exactly_quantized(void* p, __m512 v, const ExactQuant& q, __mmask16 mask = 0xFFFF) {
+  const __m512i k = exactly_quantized_int32(v, q);
   if (q.is_signed) {
     if (mask == 0xFFFF) _mm_storeu_si128(static_cast<__m128i*>(p), _mm512_cvtsepi32_epi8(k));
     else _mm512_mask_cvtsepi32_storeu_epi8(p, mask, k);
@@ -169,6 +174,13 @@ inline void store_exactly_quantized(void* p, __m512 v, const ExactQuant& q, __mm
     if (mask == 0xFFFF) _mm_storeu_si128(static_cast<__m128i*>(p), _mm512_cvtusepi32_epi8(u));
     else _mm512_mask_cvtusepi32_storeu_epi8(p, mask, u);
   }
+}
+
+// The same into 16 16-bit values (int16 when q.is_signed, else uint16).
+inline void store_exactly_quantized16(void* p, __m512 v, const ExactQuant& q) {
+  const __m512i k = exactly_quantized_int32(v, q);
+  const __m256i r = q.is_signed ? _mm512_cvtsepi32_epi16(k) : _mm512_cvtusepi32_epi16(_mm512_max_epi32(k, _mm512_setzero_si512()));
+  _mm256_storeu_si256(static_cast<__m256i*>(p), r);
 }
 
 }  // namespace ez::ops::x86::avx512

@@ -15,4 +15,12 @@ int64_t quantize(const float* x, int64_t n, float scale, int32_t zp, bool is_sig
   return i;
 }
 
+int64_t quantize16(const float* x, int64_t n, float scale, int32_t zp, bool is_signed, void* y) {
+  const x86::avx512::ExactQuant q(scale, zp, is_signed);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    x86::avx512::store_exactly_quantized16(static_cast<uint16_t*>(y) + i, _mm512_loadu_ps(x + i), q);
+  return i;
+}
+
 }  // namespace ez::ops::quantize_avx512
