@@ -116,11 +116,7 @@ Status Session::Impl::plan_steps(bool shapes_only) {
 
   for (const Node& node : graph.nodes()) {
     const size_t this_node = node_index++;
-    // ONNX Runtime's QuantizeLinear / DequantizeLinear (com.microsoft) are the standard ops with
-    // 16-bit types before opset 21; its quantizer writes them for 16-bit activations.
-    const bool contrib_qdq =
-        node.domain == "com.microsoft" && (node.op_type == "QuantizeLinear" || node.op_type == "DequantizeLinear");
-    if (!node.domain.empty() && !contrib_qdq)
+    if (!node.domain.empty() && !node.is_contrib_qdq())
       return unsupported("operator '" + node.op_type + "' of domain '" + node.domain + "' (node '" + node.name +
                          "') is not supported");
     ops::KernelConfig cfg;

@@ -1,4 +1,5 @@
-"""`edgezoo quantize --hybrid auto` (issue 6): the report says which layers stayed in float and
+"""`edgezoo quantize --hybrid auto` (issue 6): the report says which layers stayed in float (or got
+16-bit inputs, --hybrid-as int16) and
 that the target output cosine was reached on the calibration images; ONNX Runtime, an engine
 independent of the search, confirms that cosine on the same images to within ORT_TOLERANCE (the
 two engines' int8 arithmetic differ by rounding steps, see quantize_checks.py: edgezoo vs ORT is
@@ -14,21 +15,26 @@ from check_util import check, run
 ORT_TOLERANCE = 0.005
 
 
-def check_hybrid_report(rep, model_path):
+def check_hybrid_report(rep, model_path, label="hybrid"):
+    """The layers the search kept out of int8 (in float, or with 16-bit inputs for --hybrid-as int16)."""
     h = rep.get("hybrid")
-    if not check(h is not None, "hybrid: the --json report has a 'hybrid' section"):
+    if not check(h is not None, f"{label}: the --json report has a 'hybrid' section"):
         return []
+    how = "with 16-bit inputs" if h["kept_as"] == "int16" else "in float"
     convs = {n.name for n in onnx.load(model_path).graph.node if n.op_type == "Conv"}
-    print(f"     hybrid kept in float: {', '.join(h['kept_float'])} ({len(h['trials'])} candidates scored, "
+    print(f"     {label} kept {how}: {', '.join(h['kept'])} ({len(h['trials'])} candidates scored, "
           f"analysis {h['analysis_s']:.1f} s, search {h['search_s']:.1f} s)")
     check(h["target_met"] and h["cosine"] >= h["target_cosine"],
-          f"hybrid: output cosine {h['cosine']:.6f} >= target {h['target_cosine']} on the calibration images "
+          f"{label}: output cosine {h['cosine']:.6f} >= target {h['target_cosine']} on the calibration images "
           f"(all int8 {h['cosine_all_int8']:.6f}, worst image {h['worst_sample_cosine']:.6f})")
-    check(0 < len(h["kept_float"]) < h["ranked_layers"] and set(h["kept_float"]) <= convs,
-          f"hybrid: {len(h['kept_float'])} of {h['ranked_layers']} quantized convolutions kept in float")
-    check("Conv_44" in h["kept_float"], "hybrid keeps Conv_44 (the most damaging layer alone) in float")
-    check(len(h["analysis"]["layers"]) > 0 and h["analysis"]["samples"] == rep["samples"], "hybrid: the analysis is in the report")
-    return h["kept_float"]
+    check(0 < len(h["kept"]) < h["ranked_layers"] and set(h["kept"]) <= convs,
+          f"{label}: {len(h['kept'])} of {h['ranked_layers']} quantized convolutions kept {how}")
+    check("Conv_44" in h["kept"], f"{label} keeps Conv_44 (whose 8-bit input costs the most) {how}")
+    check(len(h["analysis"]["layers"]) > 0 and h["analysis"]["samples"] == rep["samples"], f"{label}: the analysis is in the report")
+    if h["kept_as"] == "int16":
+        check(sorted(rep["int16_nodes"]) == sorted(h["kept"]) and rep["int16_activations"] == len(h["kept"]),
+              f"{label}: the report's int16 nodes {rep['int16_nodes']} are the kept layers, each reading one 16-bit activation")
+    return h["kept"]
 
 
 def ort_dataset_cosine(ort_run, float_model, quant_model, images, letterbox, tmp):
@@ -54,9 +60,9 @@ def ort_dataset_cosine(ort_run, float_model, quant_model, images, letterbox, tmp
     return dot / np.sqrt(ff * qq), ""
 
 
-def check_hybrid_with_ort(ort_run, float_model, quant_model, images, letterbox, target, tmp):
+def check_hybrid_with_ort(ort_run, float_model, quant_model, images, letterbox, target, tmp, label="hybrid"):
     cos, err = ort_dataset_cosine(ort_run, float_model, quant_model, images, letterbox, tmp)
-    if check(cos is not None, f"hybrid: ONNX Runtime runs the hybrid model on the {len(images)} calibration images {err}"):
+    if check(cos is not None, f"{label}: ONNX Runtime runs the hybrid model on the {len(images)} calibration images {err}"):
         check(cos >= target - ORT_TOLERANCE,
-              f"hybrid: ONNX Runtime's int8 vs float cosine over the calibration images {cos:.6f} >= {target} - {ORT_TOLERANCE}")
+              f"{label}: ONNX Runtime's int8 vs float cosine over the calibration images {cos:.6f} >= {target} - {ORT_TOLERANCE}")
     return cos

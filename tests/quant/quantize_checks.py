@@ -136,27 +136,37 @@ def check_quantized_tensors_vs_ort(qdq_model, feeds, tmp, edgezoo, label):
           f"elements (<= 1e-4), by {step} step (<= 1)")
 
 
-def check_qdq_structure(path, name, excluded):
+def check_qdq_structure(path, name, excluded, int16=()):
     m = onnx.load(path)
     opset = max(o.version for o in m.opset_import if o.domain in ("", "ai.onnx"))
     ops = [n.op_type for n in m.graph.node]
     inits = {t.name: t for t in m.graph.initializer}
     producers = {o: n for n in m.graph.node for o in n.output}
     convs = [n for n in m.graph.node if n.op_type == "Conv"]
-    quantized = [n for n in convs if n.name not in excluded]
+    quantized = [n for n in convs if n.name not in excluded and n.name not in int16]
+    wide = [n for n in convs if n.name in int16]
 
     def dq_of(tensor, dtype):  # the tensor is a DequantizeLinear output reading an initializer of dtype
         p = producers.get(tensor)
         return p is not None and p.op_type == "DequantizeLinear" and p.input[0] in inits and inits[p.input[0]].data_type == dtype
 
-    def dq_activation(tensor):
+    def dq_activation(tensor, domain=""):
         p = producers.get(tensor)
-        return p is not None and p.op_type == "DequantizeLinear" and p.input[0] not in inits
+        return p is not None and p.op_type == "DequantizeLinear" and p.input[0] not in inits and p.domain == domain
+
+    def dq16_activation(tensor):  # ONNX Runtime's contrib DequantizeLinear with a uint16 zero point
+        p = producers.get(tensor)
+        return dq_activation(tensor, "com.microsoft") and inits[p.input[2]].data_type == TensorProto.UINT16
 
     check(opset >= 13, f"{name}: opset {opset} >= 13")
     check(ops.count("QuantizeLinear") > 0, f"{name}: {ops.count('QuantizeLinear')} QuantizeLinear, {ops.count('DequantizeLinear')} DequantizeLinear")
     ok = all(dq_activation(n.input[0]) and dq_of(n.input[1], TensorProto.INT8) and dq_of(n.input[2], TensorProto.INT32) for n in quantized)
     check(ok, f"{name}: each of the {len(quantized)} quantized Conv reads Q->DQ input, int8 weight, int32 bias")
+    if wide:
+        ok = all(dq16_activation(n.input[0]) and dq_of(n.input[1], TensorProto.INT8) and n.input[2] in inits and
+                 inits[n.input[2]].data_type == TensorProto.FLOAT for n in wide)
+        check(ok and any(o.domain == "com.microsoft" for o in m.opset_import),
+              f"{name}: each of the {len(wide)} int16 Conv reads a com.microsoft uint16 Q->DQ input, int8 weight, float bias")
     floats = [n for n in convs if n.name in excluded]
     check(all(not dq_activation(n.input[0]) and n.input[1] in inits and inits[n.input[1]].data_type == TensorProto.FLOAT for n in floats),
           f"{name}: the {len(floats)} excluded Conv stay float")
@@ -223,17 +233,18 @@ def main():
         np.save(feeds[k], np.ascontiguousarray(v))
     ref, err = outputs_of("edgezoo", model, feeds, os.path.join(tmp, "float"), args.edgezoo)
     check(ref is not None, f"float model runs in edgezoo {err}")
-    rows, hybrid_row, checked = [], None, {}
+    rows, hybrid_rows, checked = [], {}, {}
     legacy = ["--no-equalize", "--no-bias-correction"]
     configs = [("minmax", "minmax", [], 0.96), ("legacy", "minmax", legacy, 0.85),
                ("percentile", "percentile", ["--exclude", "Conv_44,Conv_47,Conv_70"], 0.99),
-               ("hybrid", "percentile", ["--hybrid", "auto"], 0.99)]
+               ("hybrid", "percentile", ["--hybrid", "auto"], 0.99),
+               ("mixed16", "percentile", ["--hybrid", "auto", "--hybrid-as", "int16"], 0.99)]
     # Under sanitizers (scripts/test.sh's second pass) the two long searches, the hybrid one and
     # PP-OCR det, are left out: they run code that the unit tests and the plain pass already cover,
     # and would take minutes with instrumented kernels.
     sanitized = os.environ.get("EDGEZOO_SANITIZER_RUN") == "1"
     if sanitized:
-        configs = [c for c in configs if c[0] != "hybrid"]
+        configs = [c for c in configs if c[0] not in ("hybrid", "mixed16")]
         print("skip hybrid search and PP-OCR det: sanitizer run (EDGEZOO_SANITIZER_RUN=1)")
     for label, algo, extra, float_floor in configs:
         out = os.path.join(work, f"yolox_nano_int8_{label}.onnx")
@@ -250,8 +261,8 @@ def main():
             rep = json.load(f)
         print(f"     calibration {rep['calibration_s']:.2f} s, quantize total {rep['total_s']:.2f} s")
         check(rep["samples"] == 20 and rep["quantized_nodes"] > 0, f"{label}: report says {rep['samples']} samples, {rep['quantized_nodes']} nodes")
-        if label == "hybrid":
-            check("check" not in rep, "hybrid: no separate accuracy check (the search scored the model)")
+        if label in ("hybrid", "mixed16"):
+            check("check" not in rep, f"{label}: no separate accuracy check (the search scored the model)")
         else:  # the accuracy check quantize runs on the written model (its cosine against analyze's below)
             k = rep.get("check", {})
             check(0 < k.get("cosine", 0) <= 1 and len(k.get("sample_cosine", [])) == 20 and k["worst_sample_cosine"] <= k["cosine"] + 1e-9,
@@ -259,17 +270,22 @@ def main():
                   f"(worst {k.get('worst_sample_cosine', 0):.6f})")
             checked[label] = k.get("cosine", 0)
         excluded = set(extra[1].split(",")) if extra and extra[0] == "--exclude" else set()
+        int16 = set()
         if label == "minmax":
             check_equalized_model(out, rep, label)
         elif label == "legacy":
             check_legacy_model(out, rep, label)
-        if label == "hybrid":
-            excluded = set(check_hybrid_report(rep, model))
+        if label in ("hybrid", "mixed16"):
+            kept = set(check_hybrid_report(rep, model, label))
+            if label == "hybrid":
+                excluded = kept
+            else:
+                int16 = kept
             check_hybrid_with_ort(ORT_RUN, model, out, [os.path.join(subset, im) for im in images], letterbox,
-                                  rep["hybrid"]["target_cosine"], tmp)
-            hybrid_row = {k: rep["hybrid"][k] for k in ("kept_float", "cosine", "cosine_all_int8", "worst_sample_cosine",
-                                                        "target_cosine", "analysis_s", "search_s")}
-        check_qdq_structure(out, label, excluded)
+                                  rep["hybrid"]["target_cosine"], tmp, label)
+            hybrid_rows[label] = {k: rep["hybrid"][k] for k in ("kept", "kept_as", "cosine", "cosine_all_int8",
+                                                                "worst_sample_cosine", "target_cosine", "analysis_s", "search_s")}
+        check_qdq_structure(out, label, excluded, int16)
         ort, err = outputs_of("ort", out, feeds, os.path.join(tmp, "ort_" + label), args.edgezoo)
         check(ort is not None, f"{label}: ONNX Runtime loads and runs the QDQ model {err}")
         ours, err = outputs_of("edgezoo", out, feeds, os.path.join(tmp, "ez_" + label), args.edgezoo)
@@ -357,7 +373,7 @@ def main():
         analyze_error_cases(args.edgezoo, model, minmax, list_path, tmp)
 
     if args.json:
-        summary = {"yolox_nano": rows, "hybrid": hybrid_row, "ppocrv4_det": ocr_rows,
+        summary = {"yolox_nano": rows, "hybrid": hybrid_rows, "ppocrv4_det": ocr_rows,
                    "analyze_worst": [l["node"] for l in analysis["layers"][:10]] if analysis else None}
         with open(args.json, "w") as f:
             json.dump(summary, f, indent=1)

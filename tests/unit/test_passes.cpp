@@ -184,8 +184,11 @@ TEST(Passes, FocusSlicesAndConcatBecomeOneGather) {
       EXPECT_EQ(ops["Concat"], 0);
       if (with_conv) {  // the gather reads NCHW x and writes the conv's NHWC input (the one Transpose left is the output's)
         const Graph& g = (*optimized)->graph();
-        for (const Node& n : g.nodes())
-          if (n.op_type == "Transpose") EXPECT_NE(g.value(n.inputs[0]).name, "x") << "x is transposed before the gather";
+        for (const Node& n : g.nodes()) {
+          if (n.op_type == "Transpose") {
+            EXPECT_NE(g.value(n.inputs[0]).name, "x") << "x is transposed before the gather";
+          }
+        }
       }
       // Pure data movement: equal bit for bit without the conv.
       test::expect_same_outputs(**optimized, **plain, {x}, with_conv ? 1e-5 : 0.0);
@@ -246,7 +249,9 @@ TEST(Passes, SppPoolsBecomeAChainOfTheSmallestWindow) {
       if (n.op_type != "MaxPool") continue;
       ++pools;
       reading_x += n.inputs[0] == in;
-      if (variant == 0) EXPECT_EQ(n.attrs.get_ints("kernel_shape"), std::vector<int64_t>({5, 5})) << n.name;
+      if (variant == 0) {
+        EXPECT_EQ(n.attrs.get_ints("kernel_shape"), std::vector<int64_t>({5, 5})) << n.name;
+      }
     }
     EXPECT_EQ(reading_x, variant == 0 ? 1 : pools);
     auto optimized = Session::from_graph(spp_graph(variant));
@@ -337,7 +342,9 @@ TEST(Passes, ConvIntegerTakesInItsFloatScaleAndBias) {
       EXPECT_EQ(ops["Mul"], elsewhere ? 2 : 1);  // the scalar scales' Mul stays
       EXPECT_EQ(ops["Add"], elsewhere && with_add ? 1 : 0);
       for (const Node& n : (*optimized)->graph().nodes())
-        if (n.op_type == "ConvInteger") EXPECT_EQ(n.attrs.get_int("output_float", 0), elsewhere ? 0 : 1);
+        if (n.op_type == "ConvInteger") {
+          EXPECT_EQ(n.attrs.get_int("output_float", 0), elsewhere ? 0 : 1);
+        }
       test::expect_same_outputs(**optimized, **plain, {random_tensor({1, 4, 9, 8}, rng, -3.0f, 5.0f)}, 0.0);
     }
 }
