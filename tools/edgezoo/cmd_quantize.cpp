@@ -193,7 +193,7 @@ void print_check(const Check& k, const quant::DatasetList& list) {
   std::printf(", %.1f s\n", k.seconds);
   if (g.min_cosine() < 0.99)
     std::printf("check: below 0.99 -- `edgezoo analyze` shows which layers lose it, `--hybrid auto` keeps the fewest in "
-                "float that reach a target\n");
+                "float that reach a target (`--hybrid-as int16`: with 16-bit inputs instead)\n");
 }
 
 void print_summary(const quant::QdqModel& q, const QuantizeArgs& a, const quant::QuantizeOptions& o,
