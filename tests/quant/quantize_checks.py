@@ -370,6 +370,11 @@ def main():
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), plain)
     error_case(args.edgezoo, [plain, "--dataset", list_path], "no quantizable operator", "no quantizable op", bad_out)
     error_case(args.edgezoo, [model, "--dataset", list_path, "--exclude", "Conv_390,nope"], "'nope'", "unknown --exclude node", bad_out)
+    error_case(args.edgezoo, [model, "--dataset", list_path, "--int16", "Conv_44,nope"], "--int16 names 'nope'", "unknown --int16 node",
+               bad_out)
+    error_case(args.edgezoo, [model, "--dataset", list_path, "--hybrid", "auto", "--hybrid-as", "fp16"], "--hybrid-as",
+               "bad --hybrid-as", bad_out)
+    error_case(args.edgezoo, [model, "--dataset", list_path, "--hybrid-as", "int16"], "needs --hybrid", "--hybrid-as alone", bad_out)
     error_case(args.edgezoo, [model, "--dataset", list_path, "--algo", "median"], "median", "unknown algorithm", bad_out)
     error_case(args.edgezoo, [model, "--dataset", list_path, "--hybrid", "auto:1.5"], "--hybrid", "bad --hybrid target", bad_out)
     tiny, tiny_list = two_conv_model(tmp)

@@ -96,6 +96,26 @@ TEST(QuantHybrid, KeepsTheRuinedLayerInFloat) {
   EXPECT_NEAR(again->min_cosine(), r->reached.min_cosine(), 1e-9);
 }
 
+// --hybrid-as int16: the same layer is kept, now quantized with a 16-bit input (its step 256 times
+// finer: 0.003 instead of 0.8), which reaches the target as float did; its weights stay int8.
+TEST(QuantHybrid, KeepsTheRuinedLayerWithSixteenBitInputs) {
+  Calibrated s;
+  ASSERT_TRUE(s.calibrated.ok()) << s.calibrated.status().to_string();
+  HybridOptions o;
+  o.target_cosine = 0.999;
+  o.int16 = true;
+  auto r = search_hybrid(*s.calibrated, s.dir.file("model.onnx"), s.list, test::load_npy, o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_TRUE(r->target_met);
+  EXPECT_TRUE(r->kept_int16);
+  EXPECT_EQ(r->kept, std::vector<std::string>{"conv2"});
+  EXPECT_GE(r->reached.min_cosine(), 0.999);
+  EXPECT_EQ(r->model.report.quantized, (std::vector<std::string>{"conv1", "conv2"}));
+  EXPECT_EQ(r->model.report.int16, std::vector<std::string>{"conv2"});
+  EXPECT_EQ(r->model.report.int16_activations, 1);
+  EXPECT_EQ(r->model.report.weights, 2);
+}
+
 TEST(QuantHybrid, UnreachableTargetSaysSo) {
   Calibrated s;
   ASSERT_TRUE(s.calibrated.ok()) << s.calibrated.status().to_string();

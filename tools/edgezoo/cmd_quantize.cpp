@@ -20,7 +20,7 @@ namespace {
 
 struct QuantizeArgs : ModelArgs {
   SampleArgs samples;
-  std::string output, json, algo = "minmax", act = "uint8", hybrid, hybrid_as = "float";
+  std::string output, json, algo = "minmax", act = "uint8", hybrid, hybrid_as;
   double percentile = 99.99;
   bool per_tensor = false, per_channel = false, no_equalize = false, no_bias_correction = false, no_check = false;
   std::vector<std::string> exclude, int16;
@@ -233,7 +233,8 @@ int quantize(QuantizeArgs& a) {
     if (!h.ok()) return report(h.status());
     hopt = *h;
   }
-  if (a.hybrid_as != "float" && a.hybrid_as != "int16")
+  if (!a.hybrid_as.empty() && a.hybrid.empty()) return report(invalid_argument("--hybrid-as needs --hybrid"));
+  if (!a.hybrid_as.empty() && a.hybrid_as != "float" && a.hybrid_as != "int16")
     return report(invalid_argument("--hybrid-as must be float or int16, not '" + a.hybrid_as + "'"));
   hopt.int16 = a.hybrid_as == "int16";
   auto dataset = quant::read_dataset_list(a.samples.dataset);

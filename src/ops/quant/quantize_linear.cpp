@@ -105,14 +105,13 @@ void quantize_run_impl(const float* x, int64_t n, double scale_d, int32_t zp, Q*
         const __m128i a = _mm_sub_epi32(lane(x + i), bias16), b = _mm_sub_epi32(lane(x + i + 4), bias16);
         _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), _mm_xor_si128(_mm_packs_epi32(a, b), flip16));
       }
-      return;
     } else {
-    for (; i + 16 <= n; i += 16) {
-      const __m128i a = _mm_packs_epi32(lane(x + i), lane(x + i + 4));
-      const __m128i b = _mm_packs_epi32(lane(x + i + 8), lane(x + i + 12));
-      const __m128i r = std::is_same<Q, uint8_t>::value ? _mm_packus_epi16(a, b) : _mm_packs_epi16(a, b);
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), r);
-    }
+      for (; i + 16 <= n; i += 16) {
+        const __m128i a = _mm_packs_epi32(lane(x + i), lane(x + i + 4));
+        const __m128i b = _mm_packs_epi32(lane(x + i + 8), lane(x + i + 12));
+        const __m128i r = std::is_same<Q, uint8_t>::value ? _mm_packus_epi16(a, b) : _mm_packs_epi16(a, b);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), r);
+      }
     }
   };
   if (power_of_two) loop(std::true_type{});
