@@ -4,9 +4,12 @@ namespace ez {
 
 int64_t node_macs(const Graph& g, const Node& n) {
   auto desc = [&](ValueId v) -> const TensorDesc& { return g.value(v).desc; };
-  if (n.inputs.size() < 2 || n.inputs[0] == kNoValue || n.inputs[1] == kNoValue || n.outputs.empty()) return 0;
+  // QLinearConv (x, x_scale, x_zp, w, ...) and QLinearMatMul (a, a_scale, a_zp, b, ...) take the
+  // weight fourth; every other counted op second.
+  const size_t wi = n.op_type == "QLinearConv" || n.op_type == "QLinearMatMul" ? 3 : 1;
+  if (n.inputs.size() <= wi || n.inputs[0] == kNoValue || n.inputs[wi] == kNoValue || n.outputs.empty()) return 0;
   const TensorDesc& x = desc(n.inputs[0]);
-  const TensorDesc& w = desc(n.inputs[1]);
+  const TensorDesc& w = desc(n.inputs[wi]);
   const TensorDesc& y = desc(n.outputs[0]);
   if (!shape_is_static(x.shape) || !shape_is_static(w.shape) || !shape_is_static(y.shape) || w.shape.size() < 2 ||
       x.shape.empty() || y.shape.empty())
@@ -22,7 +25,7 @@ int64_t node_macs(const Graph& g, const Node& n) {
     for (size_t i = 1; i < w.shape.size(); ++i) k *= w.shape[i];
     return shape_numel(x.shape) * k;
   }
-  if (op == "MatMul" || op == "MatMulInteger" || op == "Gemm") {
+  if (op == "MatMul" || op == "MatMulInteger" || op == "QLinearMatMul" || op == "Gemm") {
     const int64_t kdim = op == "Gemm" && n.attrs.get_int("transA", 0) ? x.shape.front() : x.shape.back();
     return shape_numel(y.shape) * kdim;
   }

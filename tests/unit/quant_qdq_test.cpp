@@ -10,6 +10,7 @@
 #include "onnx/onnx_pb.h"
 #include "quant/qdq_plan.h"
 #include "quant/quantize.h"
+#include "runtime/model_info.h"
 #include "runtime/session.h"
 #include "unit/quant_test_util.h"
 #include "util/onnx_builder.h"
@@ -204,6 +205,24 @@ TEST(QuantModel, WritesARunnableQdqModelCloseToFloat) {
   auto qo = (*qs)->run({*x});
   ASSERT_TRUE(fo.ok() && qo.ok());
   for (size_t i = 0; i < 2; ++i) EXPECT_GT(cosine((*fo)[i], (*qo)[i]), 0.999) << "output " << i;
+}
+
+// `edgezoo info`'s MACs: the optimised QDQ model (QLinearConv, QLinearMatMul or Gemm on int8
+// weights) counts the same multiply-accumulates as the float one (its int8 weights come fourth).
+TEST(QuantModel, QdqModelCountsTheFloatModelsMacs) {
+  TempDir dir;
+  auto b = small_model();
+  Quantized q = run_quantize(dir, b, QuantizeOptions{});
+  ASSERT_TRUE(q.report.ok()) << q.report.status().to_string();
+  auto fs = Session::load_file(dir.file("model.onnx"));
+  auto qs = Session::load_file(dir.file("q.onnx"));
+  ASSERT_TRUE(fs.ok() && qs.ok()) << qs.status().to_string();
+  const int64_t float_macs = model_figures((*fs)->graph(), (*fs)->graph()).macs;
+  EXPECT_EQ(float_macs, 8 * 8 * 4 * 27 + 8 * 8 * 2 * 4 + 10 * 256);  // conv1, conv2, gemm
+  bool qlinear = false;
+  for (const Node& n : (*qs)->graph().nodes()) qlinear |= n.op_type == "QLinearConv";
+  EXPECT_TRUE(qlinear);
+  EXPECT_EQ(model_figures((*qs)->graph(), (*qs)->graph()).macs, float_macs);
 }
 
 TEST(QuantModel, Int8ActivationsPerTensorAndExclude) {
