@@ -82,6 +82,10 @@ ez_status ez_session_run(ez_session* session);
 /* Points *data at output `index` (valid until the next run or destroy); info may be NULL. */
 ez_status ez_session_get_output(const ez_session* session, int index, const void** data, ez_tensor_info* info);
 
+/* The model's metadata_props entry `key` (*value stays valid for the session's lifetime);
+ * EZ_ERROR_NOT_FOUND when the model has none. */
+ez_status ez_session_metadata(const ez_session* session, const char* key, const char** value);
+
 /* Peak activation memory of the planned session, in bytes. */
 ez_status ez_session_peak_memory(const ez_session* session, size_t* bytes);
 

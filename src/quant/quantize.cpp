@@ -1,14 +1,11 @@
 #include "quant/quantize.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-
 #include <algorithm>
 #include <chrono>
 #include <optional>
 #include <set>
 
-#include "core/file_util.h"
+#include "onnx/model_file.h"
 #include "onnx/tensor_proto.h"
 #include "quant/channel_equalize.h"
 #include "quant/qdq_plan.h"
@@ -16,18 +13,6 @@
 
 namespace ez::quant {
 namespace {
-
-Result<onnx::ModelProto> read_model(const std::string& path) {
-  EZ_ASSIGN_OR_RETURN(MappedFile file, MappedFile::open(path));
-  if (file.size() > INT32_MAX) return unsupported("'" + path + "' is larger than 2 GiB");
-  onnx::ModelProto model;
-  google::protobuf::io::ArrayInputStream raw(file.data(), static_cast<int>(file.size()));
-  google::protobuf::io::CodedInputStream coded(&raw);
-  coded.SetTotalBytesLimit(INT32_MAX);
-  if (!model.ParseFromCodedStream(&coded) || !coded.ConsumedEntireMessage() || !model.has_graph())
-    return invalid_model("'" + path + "' is not a valid ONNX model");
-  return model;
-}
 
 std::string folder_of(const std::string& path) {
   const size_t slash = path.find_last_of('/');
@@ -84,7 +69,7 @@ Result<CalibratedModel> calibrate_model(const std::string& model_path, const Dat
   c.options = options;
   c.external_dir = folder_of(model_path);
   QuantizeReport& report = c.report;
-  EZ_ASSIGN_OR_RETURN(c.model, read_model(model_path));
+  EZ_ASSIGN_OR_RETURN(c.model, read_model_proto(model_path));
   name_unnamed_nodes(c.model.mutable_graph());
   EZ_RETURN_IF_ERROR(check_node_names(c.model.graph(), options.int16, "--int16"));
   // Planned before the opset upgrade, so that a model with nothing to quantize fails fast.
@@ -215,19 +200,13 @@ Result<QdqModel> build_qdq_model(const CalibratedModel& c, const std::set<std::s
   return out;
 }
 
-Status save_model(const onnx::ModelProto& model, const std::string& path) {
-  std::string bytes;
-  if (!model.SerializeToString(&bytes)) return internal_error("serialising the quantized model failed");
-  return write_file_atomic(path, bytes);
-}
-
 Result<QuantizeReport> quantize_model(const std::string& model_path, const std::string& output_path,
                                       const DatasetList& dataset, const SampleLoader& load, const QuantizeOptions& options,
                                       const Progress& progress) {
   const auto t0 = std::chrono::steady_clock::now();
   EZ_ASSIGN_OR_RETURN(CalibratedModel c, calibrate_model(model_path, dataset, load, options, progress));
   EZ_ASSIGN_OR_RETURN(QdqModel q, build_qdq_model(c));
-  EZ_RETURN_IF_ERROR(save_model(q.model, output_path));
+  EZ_RETURN_IF_ERROR(save_model_proto(q.model, output_path));
   q.report.total_s = seconds_since(t0);
   return q.report;
 }

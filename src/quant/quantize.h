@@ -91,9 +91,6 @@ struct QdqModel {
 Result<QdqModel> build_qdq_model(const CalibratedModel& calibrated, const std::set<std::string>& extra_exclude = {},
                                  const std::set<std::string>& extra_int16 = {});
 
-// Serialises and writes atomically (nothing is written on error).
-Status save_model(const onnx::ModelProto& model, const std::string& path);
-
 // Both stages and the write: reads `model_path`, writes `output_path`.
 Result<QuantizeReport> quantize_model(const std::string& model_path, const std::string& output_path,
                                       const DatasetList& dataset, const SampleLoader& load, const QuantizeOptions& options,

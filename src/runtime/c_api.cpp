@@ -173,6 +173,15 @@ ez_status ez_session_get_output(const ez_session* s, int index, const void** dat
   return info ? ez_session_output_info(s, index, info) : EZ_OK;
 }
 
+ez_status ez_session_metadata(const ez_session* s, const char* key, const char** value) {
+  if (!s || !key || !value) return fail(EZ_ERROR_INVALID_ARGUMENT, "session, key and value must not be NULL");
+  const auto& md = s->session->graph().metadata;
+  auto it = md.find(key);
+  if (it == md.end()) return fail(EZ_ERROR_NOT_FOUND, std::string("the model has no metadata '") + key + "'");
+  *value = it->second.c_str();
+  return EZ_OK;
+}
+
 ez_status ez_session_peak_memory(const ez_session* s, size_t* bytes) {
   if (!s || !bytes) return fail(EZ_ERROR_INVALID_ARGUMENT, "session and bytes must not be NULL");
   *bytes = s->session->stats().arena_bytes;

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "core/npy.h"
+#include "onnx/model_file.h"
 #include "quant/layer_analysis.h"
 #include "quant/quantize.h"
 #include "runtime/session.h"
@@ -81,7 +82,7 @@ QuantRun quantize_and_run(const test::TempDir& dir, const DatasetList& list, boo
   auto q = build_qdq_model(*cal);
   EXPECT_TRUE(q.ok()) << q.status().to_string();
   if (!q.ok()) return r;
-  EXPECT_TRUE(save_model(q->model, dir.file(out)).ok());
+  EXPECT_TRUE(save_model_proto(q->model, dir.file(out)).ok());
   r.report = q->report;
   r.proto = q->model;
   auto fs = Session::load_file(dir.file("model.onnx"));

@@ -55,6 +55,27 @@ TEST(CApi, CreateQueryRunRead) {
   EXPECT_FLOAT_EQ(y[2], 0.0f);   // relu(-1 + 0.5)
   size_t peak = 0;
   EXPECT_EQ(ez_session_peak_memory(s, &peak), EZ_OK);
+  const char* value = nullptr;
+  EXPECT_EQ(ez_session_metadata(s, "rknn.mean_values", &value), EZ_ERROR_NOT_FOUND);
+  EXPECT_NE(std::strstr(ez_last_error(), "rknn.mean_values"), nullptr) << ez_last_error();
+  EXPECT_EQ(ez_session_metadata(s, nullptr, &value), EZ_ERROR_INVALID_ARGUMENT);
+  ez_session_destroy(s);
+}
+
+// metadata_props entries as the model carries them (edgezoo convert / quantize write some).
+TEST(CApi, ModelMetadata) {
+  ez::test::OnnxBuilder b;
+  b.input("x", {1, 3}).output("y");
+  b.node("Relu", {"x"}, {"y"});
+  auto* kv = b.proto().add_metadata_props();
+  kv->set_key("rknn.std_values");
+  kv->set_value("255,255,255");
+  const std::string model = b.bytes();
+  ez_session* s = nullptr;
+  ASSERT_EQ(ez_session_create_from_memory(model.data(), model.size(), nullptr, nullptr, &s), EZ_OK) << ez_last_error();
+  const char* value = nullptr;
+  ASSERT_EQ(ez_session_metadata(s, "rknn.std_values", &value), EZ_OK);
+  EXPECT_STREQ(value, "255,255,255");
   ez_session_destroy(s);
 }
 

@@ -35,6 +35,7 @@ void add_bench(CLI::App& app);
 void add_detect(CLI::App& app);
 void add_eval(CLI::App& app);
 void add_quantize(CLI::App& app);
+void add_convert(CLI::App& app);
 void add_analyze(CLI::App& app);
 void add_eval_imagenet(CLI::App& eval);  // a subcommand of `eval`
 

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/file_util.h"
+#include "onnx/model_file.h"
 #include "quant/analysis_report.h"
 #include "quant/hybrid.h"
 #include "quant/output_agreement.h"
@@ -268,7 +269,8 @@ int quantize(QuantizeArgs& a) {
     if (!k.ok()) return report(k.status());
     check = std::move(*k);
   }
-  Status st = quant::save_model(q->model, a.output);
+  write_preprocess_metadata(&q->model, *pre);  // for the RKNN-compatible runtime
+  Status st = save_model_proto(q->model, a.output);
   if (!st.ok()) return report(st);
   q->report.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   print_summary(*q, a, *o, hybrid);

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   ez::cli::add_bench(app);
   ez::cli::add_detect(app);
   ez::cli::add_eval(app);
+  ez::cli::add_convert(app);
   ez::cli::add_quantize(app);
   ez::cli::add_analyze(app);
   try {

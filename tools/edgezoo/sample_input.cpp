@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "core/npy.h"
+#include "onnx/model_file.h"
 #include "vision/image_io.h"
 #include "vision/letterbox.h"
 #include "vision/resize.h"
@@ -23,8 +24,9 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 
 }  // namespace
 
-void SampleArgs::add_to(CLI::App* cmd) {
-  cmd->add_option("--dataset", dataset, "sample list: one image or .npy path a line (relative to the list's folder)")->required();
+void SampleArgs::add_to(CLI::App* cmd, bool with_dataset) {
+  if (with_dataset)
+    cmd->add_option("--dataset", dataset, "sample list: one image or .npy path a line (relative to the list's folder)")->required();
   cmd->add_option("--mean", mean, "per-channel mean in pixel units (0-255), e.g. --mean 123.675 116.28 103.53")->expected(1, 3)->delimiter(',');
   cmd->add_option("--std", std, "per-channel std in pixel units, e.g. --std 58.395 57.12 57.375 (default 255)")->expected(1, 3)->delimiter(',');
   cmd->add_flag("--rgb", rgb, "feed RGB (with --mean/--std; default for models the zoo does not know)");
@@ -68,6 +70,23 @@ Result<Preprocess> choose_preprocess(const SampleArgs& a, const std::string& mod
   }
   p.what = std::string("resize, ") + (p.spec.bgr ? "BGR" : "RGB") + ", (pixel - mean) / std";
   return p;
+}
+
+void write_preprocess_metadata(onnx::ModelProto* model, const Preprocess& pre) {
+  // value = (pixel * scale - mean) / std = (pixel - mean / scale) / (std / scale)
+  std::string mean, std;
+  char buf[32];
+  for (int c = 0; c < 3; ++c) {
+    std::snprintf(buf, sizeof(buf), "%s%.7g", c ? "," : "", pre.spec.mean[c] / pre.spec.scale);
+    mean += buf;
+    std::snprintf(buf, sizeof(buf), "%s%.7g", c ? "," : "", pre.spec.std[c] / pre.spec.scale);
+    std += buf;
+  }
+  set_metadata(model, "rknn.mean_values", mean);
+  set_metadata(model, "rknn.std_values", std);
+  set_metadata(model, "rknn.custom_string",
+               "edgezoo: " + pre.what + "; feed " + (pre.spec.bgr ? "BGR" : "RGB") + " pixels" +
+                   (pre.spec.letterbox ? ", letterboxed (fill " + std::to_string(pre.spec.fill) + ")" : ", resized to the input"));
 }
 
 Result<Tensor> load_sample(const std::string& path, const IOInfo& input, const Preprocess& pre) {

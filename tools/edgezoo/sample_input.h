@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "onnx/onnx_pb.h"
 #include "quant/calibrate.h"
 #include "tools/edgezoo/cli.h"
 #include "zoo/layout/model_layout.h"
@@ -18,7 +19,7 @@ struct SampleArgs {
   std::string dataset;
   std::vector<float> mean, std;
   bool rgb = false, bgr = false;
-  void add_to(CLI::App* cmd);
+  void add_to(CLI::App* cmd, bool with_dataset = true);
 };
 
 struct Preprocess {
@@ -28,6 +29,12 @@ struct Preprocess {
 
 // Chooses the pre-processing for `model` (its family's, or the manual one from `args`).
 Result<Preprocess> choose_preprocess(const SampleArgs& args, const std::string& model, const SessionOptions& opts);
+
+// RKNN-Toolkit2 bakes the normalisation into an .rknn model; edgezoo writes it into the ONNX
+// model's metadata, where its RKNN-compatible runtime (include/edgezoo/rknn_api.h) applies it to
+// rknn_inputs_set buffers: rknn.mean_values / rknn.std_values in pixel units, and what the input
+// expects (channel order, letterbox) in rknn.custom_string.
+void write_preprocess_metadata(onnx::ModelProto* model, const Preprocess& pre);
 
 // Decodes and pre-processes an image, or reads a .npy tensor that must match `input`.
 Result<Tensor> load_sample(const std::string& path, const IOInfo& input, const Preprocess& pre);

@@ -1,0 +1,527 @@
+// The RKNN-compatible C API (include/edgezoo/rknn_api.h) over edgezoo's own C API: librknnrt.so
+// needs nothing but libedgezoo.so. A context owns a session, the model bytes (for
+// rknn_dup_context), the converted inputs and the output buffers it handed out.
+#include "edgezoo/rknn_api.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "edgezoo/edgezoo.h"
+
+namespace {
+
+thread_local std::string g_last_error;
+
+// librknnrt prints its errors; RKNN_LOG_LEVEL=0 silences them as it does there.
+bool log_errors() {
+  static const bool on = [] {
+    const char* level = std::getenv("RKNN_LOG_LEVEL");
+    return !(level && std::strcmp(level, "0") == 0);
+  }();
+  return on;
+}
+
+int fail(int code, const std::string& message) {
+  g_last_error = message;
+  if (log_errors()) std::fprintf(stderr, "E RKNN: %s\n", message.c_str());
+  return code;
+}
+
+struct Input {
+  ez_tensor_info info{};
+  std::vector<float> mean, std;  // per channel, from the model's metadata (empty: none)
+  std::vector<unsigned char> staged;  // the converted buffer given to the session
+};
+
+struct Context {
+  std::string model;      // the ONNX bytes
+  std::string model_dir;  // external data folder (a file path was given), else ""
+  ez_session* session = nullptr;
+  std::vector<Input> inputs;
+  std::vector<ez_tensor_info> outputs;
+  std::set<void*> handed_out;  // output buffers rknn_outputs_get allocated
+  int64_t last_run_us = 0;
+  std::string custom_string;
+  ~Context() {
+    for (void* p : handed_out) std::free(p);
+    ez_session_destroy(session);
+  }
+};
+
+std::mutex g_mutex;
+std::set<Context*>& live() {
+  static std::set<Context*> s;
+  return s;
+}
+
+Context* find(rknn_context c) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  Context* p = reinterpret_cast<Context*>(static_cast<uintptr_t>(c));
+  return live().count(p) ? p : nullptr;
+}
+
+rknn_context handle(Context* c) { return static_cast<rknn_context>(reinterpret_cast<uintptr_t>(c)); }
+
+int ctx_invalid(rknn_context c) { return fail(RKNN_ERR_CTX_INVALID, "context " + std::to_string(c) + " is not a live context"); }
+
+// "a,b,c;d,e,f" -> per input, per channel.
+bool parse_lists(const std::string& text, std::vector<std::vector<float>>* out) {
+  std::stringstream inputs(text);
+  std::string one;
+  while (std::getline(inputs, one, ';')) {
+    std::vector<float> v;
+    std::stringstream values(one);
+    std::string item;
+    while (std::getline(values, item, ',')) {
+      char* end = nullptr;
+      const float f = std::strtof(item.c_str(), &end);
+      if (end == item.c_str()) return false;
+      while (*end == ' ') ++end;
+      if (*end != '\0') return false;
+      v.push_back(f);
+    }
+    out->push_back(v);
+  }
+  return true;
+}
+
+size_t dtype_bytes(rknn_tensor_type t) {
+  switch (t) {
+    case RKNN_TENSOR_FLOAT32: case RKNN_TENSOR_INT32: case RKNN_TENSOR_UINT32: return 4;
+    case RKNN_TENSOR_FLOAT16: case RKNN_TENSOR_INT16: case RKNN_TENSOR_UINT16: case RKNN_TENSOR_BFLOAT16: return 2;
+    case RKNN_TENSOR_INT8: case RKNN_TENSOR_UINT8: case RKNN_TENSOR_BOOL: return 1;
+    case RKNN_TENSOR_INT64: return 8;
+    default: return 0;
+  }
+}
+
+bool to_rknn_type(ez_dtype t, rknn_tensor_type* r) {
+  switch (t) {
+    case EZ_DTYPE_FLOAT32: *r = RKNN_TENSOR_FLOAT32; return true;
+    case EZ_DTYPE_FLOAT16: *r = RKNN_TENSOR_FLOAT16; return true;
+    case EZ_DTYPE_INT8: *r = RKNN_TENSOR_INT8; return true;
+    case EZ_DTYPE_UINT8: *r = RKNN_TENSOR_UINT8; return true;
+    case EZ_DTYPE_INT16: *r = RKNN_TENSOR_INT16; return true;
+    case EZ_DTYPE_UINT16: *r = RKNN_TENSOR_UINT16; return true;
+    case EZ_DTYPE_INT32: *r = RKNN_TENSOR_INT32; return true;
+    case EZ_DTYPE_UINT32: *r = RKNN_TENSOR_UINT32; return true;
+    case EZ_DTYPE_INT64: *r = RKNN_TENSOR_INT64; return true;
+    case EZ_DTYPE_BOOL: *r = RKNN_TENSOR_BOOL; return true;
+    case EZ_DTYPE_BFLOAT16: *r = RKNN_TENSOR_BFLOAT16; return true;
+    default: return false;
+  }
+}
+
+const char* type_name(rknn_tensor_type t) {
+  static const char* names[] = {"FP32", "FP16", "INT8", "UINT8", "INT16", "UINT16", "INT32", "UINT32", "INT64", "BOOL", "INT4", "BF16"};
+  return t >= 0 && t < RKNN_TENSOR_TYPE_MAX ? names[t] : "UNKNOWN";
+}
+
+float half_to_float(uint16_t h) {
+  const uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ffu;
+  uint32_t bits;
+  if (exp == 0) {
+    if (man == 0) {
+      bits = sign;
+    } else {  // subnormal: normalise
+      int e = -1;
+      uint32_t m = man;
+      do {
+        ++e;
+        m <<= 1;
+      } while ((m & 0x400u) == 0);
+      bits = sign | static_cast<uint32_t>(127 - 15 - e) << 23 | (m & 0x3ffu) << 13;
+    }
+  } else if (exp == 31) {
+    bits = sign | 0x7f800000u | man << 13;
+  } else {
+    bits = sign | (exp + 127 - 15) << 23 | man << 13;
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+// Element i of a buffer of type t, as float.
+float element(const void* buf, rknn_tensor_type t, size_t i) {
+  switch (t) {
+    case RKNN_TENSOR_FLOAT32: return static_cast<const float*>(buf)[i];
+    case RKNN_TENSOR_FLOAT16: return half_to_float(static_cast<const uint16_t*>(buf)[i]);
+    case RKNN_TENSOR_INT8: return static_cast<const int8_t*>(buf)[i];
+    case RKNN_TENSOR_UINT8: return static_cast<const uint8_t*>(buf)[i];
+    case RKNN_TENSOR_INT16: return static_cast<const int16_t*>(buf)[i];
+    case RKNN_TENSOR_UINT16: return static_cast<const uint16_t*>(buf)[i];
+    default: return 0;
+  }
+}
+
+size_t numel(const ez_tensor_info& info) {
+  size_t n = 1;
+  for (int d = 0; d < info.rank; ++d) n *= static_cast<size_t>(info.dims[d]);
+  return n;
+}
+
+int create(const std::string& bytes, const std::string& dir, rknn_context* out) {
+  auto c = std::make_unique<Context>();
+  c->model = bytes;
+  c->model_dir = dir;
+  ez_options opts;
+  ez_options_init(&opts);
+  if (ez_session_create_from_memory(c->model.data(), c->model.size(), dir.empty() ? nullptr : dir.c_str(), &opts, &c->session) != EZ_OK)
+    return fail(RKNN_ERR_MODEL_INVALID, std::string("cannot load the model: ") + ez_last_error());
+  int n_in = 0, n_out = 0;
+  ez_session_input_count(c->session, &n_in);
+  ez_session_output_count(c->session, &n_out);
+  c->inputs.resize(n_in);
+  for (int i = 0; i < n_in; ++i) ez_session_input_info(c->session, i, &c->inputs[i].info);
+  c->outputs.resize(n_out);
+  for (int i = 0; i < n_out; ++i) ez_session_output_info(c->session, i, &c->outputs[i]);
+  for (const auto& io : c->inputs)
+    if (io.info.rank > RKNN_MAX_DIMS) return fail(RKNN_ERR_MODEL_INVALID, std::string("input '") + io.info.name + "' has too many dims");
+  // Normalisation: rknn.mean_values / rknn.std_values, one list per input (or one for all).
+  std::vector<std::vector<float>> means, stds;
+  const char* text = nullptr;
+  if (ez_session_metadata(c->session, "rknn.mean_values", &text) == EZ_OK && !parse_lists(text, &means))
+    return fail(RKNN_ERR_MODEL_INVALID, std::string("the model's rknn.mean_values '") + text + "' is not a list of numbers");
+  if (ez_session_metadata(c->session, "rknn.std_values", &text) == EZ_OK && !parse_lists(text, &stds))
+    return fail(RKNN_ERR_MODEL_INVALID, std::string("the model's rknn.std_values '") + text + "' is not a list of numbers");
+  for (int i = 0; i < n_in; ++i) {
+    Input& in = c->inputs[i];
+    auto pick = [&](const std::vector<std::vector<float>>& v) { return v.empty() ? std::vector<float>{} : v[v.size() == 1 ? 0 : i]; };
+    if ((!means.empty() && means.size() != 1 && static_cast<int>(means.size()) != n_in) ||
+        (!stds.empty() && stds.size() != 1 && static_cast<int>(stds.size()) != n_in))
+      return fail(RKNN_ERR_MODEL_INVALID, "rknn.mean_values / rknn.std_values need one list per input (" + std::to_string(n_in) + ")");
+    in.mean = pick(means);
+    in.std = pick(stds);
+    if (in.mean.empty() && in.std.empty()) continue;
+    const int64_t channels = in.info.rank >= 2 ? in.info.dims[1] : 1;
+    for (auto* v : {&in.mean, &in.std}) {
+      if (v->empty()) v->assign(static_cast<size_t>(channels), v == &in.mean ? 0.0f : 1.0f);
+      if (v->size() == 1) v->assign(static_cast<size_t>(channels), (*v)[0]);
+      if (static_cast<int64_t>(v->size()) != channels)
+        return fail(RKNN_ERR_MODEL_INVALID, std::string("input '") + in.info.name + "' has " + std::to_string(channels) +
+                                                " channels, its rknn.mean_values/std_values " + std::to_string(v->size()));
+    }
+    for (float s : in.std)
+      if (s == 0) return fail(RKNN_ERR_MODEL_INVALID, std::string("input '") + in.info.name + "': an rknn.std_values entry is 0");
+    if (in.info.dtype != EZ_DTYPE_FLOAT32)
+      return fail(RKNN_ERR_MODEL_INVALID, std::string("input '") + in.info.name + "' is not float32 but has rknn.mean_values/std_values");
+  }
+  if (ez_session_metadata(c->session, "rknn.custom_string", &text) == EZ_OK) c->custom_string = text;
+  std::lock_guard<std::mutex> lock(g_mutex);
+  live().insert(c.get());
+  *out = handle(c.release());
+  return RKNN_SUCC;
+}
+
+void fill_attr(const ez_tensor_info& info, rknn_tensor_attr* a) {
+  const uint32_t index = a->index;
+  std::memset(a, 0, sizeof(*a));
+  a->index = index;
+  a->n_dims = static_cast<uint32_t>(info.rank);
+  for (int d = 0; d < info.rank; ++d) a->dims[d] = static_cast<uint32_t>(info.dims[d]);
+  std::snprintf(a->name, sizeof(a->name), "%s", info.name);
+  a->n_elems = static_cast<uint32_t>(numel(info));
+  a->size = static_cast<uint32_t>(info.bytes);
+  a->fmt = info.rank == 4 ? RKNN_TENSOR_NCHW : RKNN_TENSOR_UNDEFINED;
+  if (!to_rknn_type(info.dtype, &a->type)) a->type = RKNN_TENSOR_TYPE_MAX;
+  a->qnt_type = RKNN_TENSOR_QNT_NONE;
+  a->scale = 1.0f;
+  a->h_stride = info.rank == 4 ? static_cast<uint32_t>(info.dims[2]) : 0;
+  a->w_stride = info.rank == 4 ? static_cast<uint32_t>(info.dims[3]) : 0;
+  a->size_with_stride = a->size;
+}
+
+// One input into its staged float (or native) buffer.
+int stage_input(Input& in, const rknn_input& r) {
+  const std::string name = std::string("input ") + std::to_string(r.index) + " '" + in.info.name + "'";
+  if (!r.buf) return fail(RKNN_ERR_PARAM_INVALID, name + ": buf is NULL");
+  in.staged.resize(in.info.bytes);
+  if (r.pass_through) {
+    if (r.size != in.info.bytes)
+      return fail(RKNN_ERR_INPUT_INVALID, name + ": pass_through needs " + std::to_string(in.info.bytes) + " bytes, got " + std::to_string(r.size));
+    std::memcpy(in.staged.data(), r.buf, in.info.bytes);
+    return RKNN_SUCC;
+  }
+  const size_t n = numel(in.info), width = dtype_bytes(r.type);
+  if (in.info.dtype != EZ_DTYPE_FLOAT32) {  // integer inputs (token ids...): the buffer as the model has it
+    rknn_tensor_type native = RKNN_TENSOR_TYPE_MAX;
+    if (!to_rknn_type(in.info.dtype, &native) || r.type != native || r.size != in.info.bytes)
+      return fail(RKNN_ERR_INPUT_INVALID, name + " is " + type_name(native) + " (" + std::to_string(in.info.bytes) +
+                                              " bytes): give that type and size, got " + type_name(r.type) + ", " + std::to_string(r.size) + " bytes");
+    std::memcpy(in.staged.data(), r.buf, in.info.bytes);
+    return RKNN_SUCC;
+  }
+  if (width == 0 || r.type == RKNN_TENSOR_INT32 || r.type == RKNN_TENSOR_UINT32 || r.type == RKNN_TENSOR_INT64 ||
+      r.type == RKNN_TENSOR_BOOL || r.type == RKNN_TENSOR_BFLOAT16)
+    return fail(RKNN_ERR_INPUT_INVALID, name + ": type " + type_name(r.type) + " is not supported (FP32, FP16, INT8, UINT8, INT16, UINT16 are)");
+  if (r.size != n * width)
+    return fail(RKNN_ERR_INPUT_INVALID, name + " has " + std::to_string(n) + " elements: " + type_name(r.type) + " needs " +
+                                            std::to_string(n * width) + " bytes, got " + std::to_string(r.size));
+  const bool four_d = in.info.rank == 4;
+  if (r.fmt != RKNN_TENSOR_NCHW && r.fmt != RKNN_TENSOR_NHWC && r.fmt != RKNN_TENSOR_UNDEFINED)
+    return fail(RKNN_ERR_INPUT_INVALID, name + ": format " + std::to_string(r.fmt) + " is not supported (NCHW, NHWC)");
+  if (r.fmt == RKNN_TENSOR_NHWC && !four_d) return fail(RKNN_ERR_INPUT_INVALID, name + " is not 4-D: NHWC does not apply");
+  float* dst = reinterpret_cast<float*>(in.staged.data());
+  const bool normalise = !in.mean.empty();
+  if (r.fmt == RKNN_TENSOR_NHWC) {
+    const size_t N = in.info.dims[0], C = in.info.dims[1], HW = static_cast<size_t>(in.info.dims[2] * in.info.dims[3]);
+    for (size_t b = 0; b < N; ++b)
+      for (size_t p = 0; p < HW; ++p)
+        for (size_t c = 0; c < C; ++c) {
+          const float v = element(r.buf, r.type, (b * HW + p) * C + c);
+          dst[(b * C + c) * HW + p] = normalise ? (v - in.mean[c]) / in.std[c] : v;
+        }
+    return RKNN_SUCC;
+  }
+  const size_t C = normalise ? in.mean.size() : 1, inner = normalise ? n / (static_cast<size_t>(in.info.dims[0]) * C) : n;
+  for (size_t i = 0; i < n; ++i) {
+    const float v = element(r.buf, r.type, i);
+    const size_t c = normalise ? (i / inner) % C : 0;
+    dst[i] = normalise ? (v - in.mean[c]) / in.std[c] : v;
+  }
+  return RKNN_SUCC;
+}
+
+template <typename F>
+int guarded(F&& f) {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    return fail(RKNN_ERR_MALLOC_FAIL, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(RKNN_ERR_FAIL, std::string("internal error: ") + e.what());
+  }
+}
+
+}  // namespace
+
+extern "C" {
+
+int rknn_init(rknn_context* context, void* model, uint32_t size, uint32_t flag, rknn_init_extend* extend) {
+  (void)flag;
+  (void)extend;
+  return guarded([&] {
+    if (!context || !model) return fail(RKNN_ERR_PARAM_INVALID, "rknn_init: context and model must not be NULL");
+    *context = 0;
+    if (size > 0) return create(std::string(static_cast<const char*>(model), size), "", context);
+    const std::string path(static_cast<const char*>(model));
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return fail(RKNN_ERR_MODEL_INVALID, "rknn_init: cannot open the model file '" + path + "'");
+    std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const size_t slash = path.find_last_of('/');
+    return create(bytes, slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash), context);
+  });
+}
+
+int rknn_dup_context(rknn_context* in, rknn_context* out) {
+  return guarded([&] {
+    if (!in || !out) return fail(RKNN_ERR_PARAM_INVALID, "rknn_dup_context: context_in and context_out must not be NULL");
+    Context* c = find(*in);
+    if (!c) return ctx_invalid(*in);
+    return create(c->model, c->model_dir, out);
+  });
+}
+
+int rknn_destroy(rknn_context context) {
+  Context* c = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    Context* p = reinterpret_cast<Context*>(static_cast<uintptr_t>(context));
+    if (live().erase(p)) c = p;
+  }
+  if (!c) return ctx_invalid(context);
+  delete c;
+  return RKNN_SUCC;
+}
+
+int rknn_query(rknn_context context, rknn_query_cmd cmd, void* info, uint32_t size) {
+  Context* c = find(context);
+  if (!c) return ctx_invalid(context);
+  if (!info) return fail(RKNN_ERR_PARAM_INVALID, "rknn_query: info is NULL");
+  auto need = [&](size_t bytes, const char* what) {
+    return size < bytes ? fail(RKNN_ERR_PARAM_INVALID, std::string("rknn_query ") + what + ": size " + std::to_string(size) +
+                                                           " is smaller than the struct (" + std::to_string(bytes) + ")")
+                        : RKNN_SUCC;
+  };
+  switch (cmd) {
+    case RKNN_QUERY_IN_OUT_NUM: {
+      if (int r = need(sizeof(rknn_input_output_num), "IN_OUT_NUM")) return r;
+      auto* n = static_cast<rknn_input_output_num*>(info);
+      n->n_input = static_cast<uint32_t>(c->inputs.size());
+      n->n_output = static_cast<uint32_t>(c->outputs.size());
+      return RKNN_SUCC;
+    }
+    case RKNN_QUERY_INPUT_ATTR: case RKNN_QUERY_NATIVE_INPUT_ATTR: case RKNN_QUERY_CURRENT_INPUT_ATTR:
+    case RKNN_QUERY_CURRENT_NATIVE_INPUT_ATTR: {
+      if (int r = need(sizeof(rknn_tensor_attr), "INPUT_ATTR")) return r;
+      auto* a = static_cast<rknn_tensor_attr*>(info);
+      if (a->index >= c->inputs.size())
+        return fail(RKNN_ERR_PARAM_INVALID, "rknn_query INPUT_ATTR: index " + std::to_string(a->index) + ", the model has " + std::to_string(c->inputs.size()) + " input(s)");
+      fill_attr(c->inputs[a->index].info, a);
+      return RKNN_SUCC;
+    }
+    case RKNN_QUERY_OUTPUT_ATTR: case RKNN_QUERY_NATIVE_OUTPUT_ATTR: case RKNN_QUERY_CURRENT_OUTPUT_ATTR:
+    case RKNN_QUERY_CURRENT_NATIVE_OUTPUT_ATTR: {
+      if (int r = need(sizeof(rknn_tensor_attr), "OUTPUT_ATTR")) return r;
+      auto* a = static_cast<rknn_tensor_attr*>(info);
+      if (a->index >= c->outputs.size())
+        return fail(RKNN_ERR_PARAM_INVALID, "rknn_query OUTPUT_ATTR: index " + std::to_string(a->index) + ", the model has " + std::to_string(c->outputs.size()) + " output(s)");
+      ez_tensor_info now;  // after a run, the actual shape of a data-dependent output
+      if (ez_session_output_info(c->session, static_cast<int>(a->index), &now) != EZ_OK) now = c->outputs[a->index];
+      fill_attr(now, a);
+      return RKNN_SUCC;
+    }
+    case RKNN_QUERY_PERF_RUN: {
+      if (int r = need(sizeof(rknn_perf_run), "PERF_RUN")) return r;
+      static_cast<rknn_perf_run*>(info)->run_duration = c->last_run_us;
+      return RKNN_SUCC;
+    }
+    case RKNN_QUERY_SDK_VERSION: {
+      if (int r = need(sizeof(rknn_sdk_version), "SDK_VERSION")) return r;
+      auto* v = static_cast<rknn_sdk_version*>(info);
+      std::snprintf(v->api_version, sizeof(v->api_version), "edgezoo %s (RKNN API compatible, CPU)", ez_version());
+      std::snprintf(v->drv_version, sizeof(v->drv_version), "edgezoo %s CPU runtime (no NPU driver)", ez_version());
+      return RKNN_SUCC;
+    }
+    case RKNN_QUERY_MEM_SIZE: {
+      if (int r = need(sizeof(rknn_mem_size), "MEM_SIZE")) return r;
+      auto* m = static_cast<rknn_mem_size*>(info);
+      std::memset(m, 0, sizeof(*m));
+      size_t arena = 0;
+      ez_session_peak_memory(c->session, &arena);
+      m->total_internal_size = static_cast<uint32_t>(arena);
+      m->total_weight_size = static_cast<uint32_t>(c->model.size());  // the model's bytes, weights included
+      return RKNN_SUCC;
+    }
+    case RKNN_QUERY_CUSTOM_STRING: {
+      if (int r = need(sizeof(rknn_custom_string), "CUSTOM_STRING")) return r;
+      std::snprintf(static_cast<rknn_custom_string*>(info)->string, sizeof(rknn_custom_string::string), "%s", c->custom_string.c_str());
+      return RKNN_SUCC;
+    }
+    default:
+      return fail(RKNN_ERR_PARAM_INVALID, "rknn_query: command " + std::to_string(cmd) + " is not supported by edgezoo");
+  }
+}
+
+int rknn_inputs_set(rknn_context context, uint32_t n_inputs, rknn_input inputs[]) {
+  return guarded([&] {
+    Context* c = find(context);
+    if (!c) return ctx_invalid(context);
+    if (!inputs || n_inputs == 0) return fail(RKNN_ERR_PARAM_INVALID, "rknn_inputs_set: no inputs given");
+    if (n_inputs > c->inputs.size())
+      return fail(RKNN_ERR_PARAM_INVALID, "rknn_inputs_set: " + std::to_string(n_inputs) + " inputs for a model with " + std::to_string(c->inputs.size()));
+    for (uint32_t k = 0; k < n_inputs; ++k) {
+      const rknn_input& r = inputs[k];
+      if (r.index >= c->inputs.size())
+        return fail(RKNN_ERR_PARAM_INVALID, "rknn_inputs_set: input index " + std::to_string(r.index) + ", the model has " + std::to_string(c->inputs.size()) + " input(s)");
+      Input& in = c->inputs[r.index];
+      if (int st = stage_input(in, r)) return st;
+      if (ez_session_set_input(c->session, static_cast<int>(r.index), in.staged.data(), in.staged.size()) != EZ_OK)
+        return fail(RKNN_ERR_INPUT_INVALID, std::string("rknn_inputs_set: ") + ez_last_error());
+    }
+    return RKNN_SUCC;
+  });
+}
+
+int rknn_set_core_mask(rknn_context context, rknn_core_mask core_mask) {
+  (void)core_mask;
+  return find(context) ? RKNN_SUCC : ctx_invalid(context);
+}
+
+int rknn_run(rknn_context context, rknn_run_extend* extend) {
+  (void)extend;
+  return guarded([&] {
+    Context* c = find(context);
+    if (!c) return ctx_invalid(context);
+    const auto t0 = std::chrono::steady_clock::now();
+    if (ez_session_run(c->session) != EZ_OK) return fail(RKNN_ERR_FAIL, std::string("rknn_run: ") + ez_last_error());
+    c->last_run_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+    return RKNN_SUCC;
+  });
+}
+
+int rknn_outputs_get(rknn_context context, uint32_t n_outputs, rknn_output outputs[], rknn_output_extend* extend) {
+  (void)extend;
+  return guarded([&] {
+    Context* c = find(context);
+    if (!c) return ctx_invalid(context);
+    if (!outputs || n_outputs == 0) return fail(RKNN_ERR_PARAM_INVALID, "rknn_outputs_get: no outputs asked for");
+    if (n_outputs > c->outputs.size())
+      return fail(RKNN_ERR_PARAM_INVALID, "rknn_outputs_get: " + std::to_string(n_outputs) + " outputs for a model with " + std::to_string(c->outputs.size()));
+    for (uint32_t k = 0; k < n_outputs; ++k) {
+      rknn_output& o = outputs[k];
+      if (o.index >= c->outputs.size())
+        return fail(RKNN_ERR_PARAM_INVALID, "rknn_outputs_get: output index " + std::to_string(o.index) + ", the model has " + std::to_string(c->outputs.size()) + " output(s)");
+      const void* data = nullptr;
+      ez_tensor_info info;
+      if (ez_session_get_output(c->session, static_cast<int>(o.index), &data, &info) != EZ_OK)
+        return fail(RKNN_ERR_OUTPUT_INVALID, std::string("rknn_outputs_get: ") + ez_last_error());
+      rknn_tensor_type type;
+      if (!to_rknn_type(info.dtype, &type)) return fail(RKNN_ERR_OUTPUT_INVALID, std::string("output '") + info.name + "' has a type RKNN cannot name");
+      const size_t n = numel(info);
+      const bool convert = o.want_float && type != RKNN_TENSOR_FLOAT32;
+      const size_t bytes = convert ? n * sizeof(float) : info.bytes;
+      if (o.is_prealloc) {
+        if (!o.buf || o.size < bytes)
+          return fail(RKNN_ERR_OUTPUT_INVALID, "rknn_outputs_get: output " + std::to_string(o.index) + " '" + info.name + "' needs " +
+                                                   std::to_string(bytes) + " bytes, the preallocated buffer has " + std::to_string(o.buf ? o.size : 0));
+      } else {
+        o.buf = std::malloc(bytes ? bytes : 1);
+        if (!o.buf) return fail(RKNN_ERR_MALLOC_FAIL, "rknn_outputs_get: out of memory");
+        c->handed_out.insert(o.buf);
+      }
+      o.size = static_cast<uint32_t>(bytes);
+      if (!convert) {
+        std::memcpy(o.buf, data, bytes);
+        continue;
+      }
+      float* dst = static_cast<float*>(o.buf);
+      for (size_t i = 0; i < n; ++i) {
+        switch (type) {
+          case RKNN_TENSOR_INT32: dst[i] = static_cast<float>(static_cast<const int32_t*>(data)[i]); break;
+          case RKNN_TENSOR_UINT32: dst[i] = static_cast<float>(static_cast<const uint32_t*>(data)[i]); break;
+          case RKNN_TENSOR_INT64: dst[i] = static_cast<float>(static_cast<const int64_t*>(data)[i]); break;
+          case RKNN_TENSOR_BOOL: dst[i] = static_cast<const uint8_t*>(data)[i] ? 1.0f : 0.0f; break;
+          case RKNN_TENSOR_BFLOAT16: {
+            const uint32_t bits = static_cast<uint32_t>(static_cast<const uint16_t*>(data)[i]) << 16;
+            std::memcpy(&dst[i], &bits, 4);
+            break;
+          }
+          default: dst[i] = element(data, type, i);
+        }
+      }
+    }
+    return RKNN_SUCC;
+  });
+}
+
+int rknn_outputs_release(rknn_context context, uint32_t n_outputs, rknn_output outputs[]) {
+  Context* c = find(context);
+  if (!c) return ctx_invalid(context);
+  if (!outputs && n_outputs > 0) return fail(RKNN_ERR_PARAM_INVALID, "rknn_outputs_release: outputs is NULL");
+  for (uint32_t k = 0; k < n_outputs; ++k) {
+    rknn_output& o = outputs[k];
+    if (o.is_prealloc || !o.buf) continue;
+    if (c->handed_out.erase(o.buf)) std::free(o.buf);
+    o.buf = nullptr;
+  }
+  return RKNN_SUCC;
+}
+
+const char* rknn_last_error(void) { return g_last_error.c_str(); }
+
+}  // extern "C"
