@@ -15,8 +15,11 @@
  *   - Tensors are reported as the ONNX model has them: a 4-D input is NCHW float32, outputs are
  *     float32 (a QDQ model dequantizes its outputs), qnt_type RKNN_TENSOR_QNT_NONE. Board code
  *     that reads `fmt` and `qnt_type` (as the RKNN Model Zoo demos do) takes the float path.
- *   - Zero-copy (rknn_create_mem / rknn_set_io_mem), rknn_wait, matmul and custom-op APIs are not
- *     provided: code using them fails to compile or link, it does not misbehave.
+ *   - Zero-copy memory (rknn_create_mem, rknn_set_io_mem) is plain host memory: a bound input is
+ *     read at rknn_run as rknn_inputs_set would read it (the attr's type and fmt), a bound output
+ *     written after it as float32. rknn_mem_sync does nothing (there is no device).
+ *   - rknn_wait, fd/physical-address memory, the matmul and custom-op APIs are not provided: code
+ *     using them fails to compile or link, it does not misbehave.
  *   - rknn_set_core_mask accepts every mask and changes nothing (the CPU threads are edgezoo's).
  *
  * Every function returns RKNN_SUCC (0) or a negative RKNN_ERR_* code; on error a line
@@ -245,6 +248,22 @@ typedef struct _rknn_output {
   uint32_t size;
 } rknn_output;
 
+typedef struct _rknn_tensor_mem {
+  void* virt_addr;
+  uint64_t phys_addr;  /* 0: host memory */
+  int32_t fd;          /* -1 */
+  int32_t offset;
+  uint32_t size;
+  uint32_t flags;
+  void* priv_data;
+} rknn_tensor_mem;
+
+typedef enum _rknn_mem_sync_mode {
+  RKNN_MEMORY_SYNC_TO_DEVICE = 0x1,
+  RKNN_MEMORY_SYNC_FROM_DEVICE = 0x2,
+  RKNN_MEMORY_SYNC_BIDIRECTIONAL = RKNN_MEMORY_SYNC_TO_DEVICE | RKNN_MEMORY_SYNC_FROM_DEVICE
+} rknn_mem_sync_mode;
+
 /* Loads a model: `model` points at `size` bytes of ONNX, or is a file path when size is 0
  * (external tensor data is then read from its folder). `extend` may be NULL. */
 int rknn_init(rknn_context* context, void* model, uint32_t size, uint32_t flag, rknn_init_extend* extend);
@@ -257,6 +276,16 @@ int rknn_set_core_mask(rknn_context context, rknn_core_mask core_mask);
 int rknn_run(rknn_context context, rknn_run_extend* extend);
 int rknn_outputs_get(rknn_context context, uint32_t n_outputs, rknn_output outputs[], rknn_output_extend* extend);
 int rknn_outputs_release(rknn_context context, uint32_t n_ouputs, rknn_output outputs[]);
+
+/* Zero-copy: `size` bytes of zeroed memory owned by the context (freed by rknn_destroy_mem, or by
+ * rknn_destroy at the latest). */
+rknn_tensor_mem* rknn_create_mem(rknn_context context, uint32_t size);
+rknn_tensor_mem* rknn_create_mem2(rknn_context context, uint64_t size, uint64_t alloc_flags);
+int rknn_destroy_mem(rknn_context context, rknn_tensor_mem* mem);
+/* Binds `mem` to the input or output whose name attr->name is (attr as queried, with type/fmt
+ * changed for an input as rknn_inputs_set accepts them; outputs are float32). */
+int rknn_set_io_mem(rknn_context context, rknn_tensor_mem* mem, rknn_tensor_attr* attr);
+int rknn_mem_sync(rknn_context context, rknn_tensor_mem* mem, rknn_mem_sync_mode mode);
 
 /* edgezoo's addition: the last error message on this thread ("" if none). */
 const char* rknn_last_error(void);

@@ -46,6 +46,12 @@ struct Input {
   std::vector<unsigned char> staged;  // the converted buffer given to the session
 };
 
+// A zero-copy buffer bound to an input or output (rknn_set_io_mem).
+struct Binding {
+  rknn_tensor_mem* mem = nullptr;
+  rknn_tensor_attr attr{};
+};
+
 struct Context {
   std::string model;      // the ONNX bytes
   std::string model_dir;  // external data folder (a file path was given), else ""
@@ -53,10 +59,16 @@ struct Context {
   std::vector<Input> inputs;
   std::vector<ez_tensor_info> outputs;
   std::set<void*> handed_out;  // output buffers rknn_outputs_get allocated
+  std::set<rknn_tensor_mem*> mems;  // rknn_create_mem's
+  std::map<uint32_t, Binding> bound_inputs, bound_outputs;
   int64_t last_run_us = 0;
   std::string custom_string;
   ~Context() {
     for (void* p : handed_out) std::free(p);
+    for (rknn_tensor_mem* m : mems) {
+      std::free(m->virt_addr);
+      delete m;
+    }
     ez_session_destroy(session);
   }
 };
@@ -448,10 +460,109 @@ int rknn_run(rknn_context context, rknn_run_extend* extend) {
     Context* c = find(context);
     if (!c) return ctx_invalid(context);
     const auto t0 = std::chrono::steady_clock::now();
+    for (auto& kv : c->bound_inputs) {  // zero-copy inputs: read now, as rknn_inputs_set would
+      const rknn_tensor_attr& a = kv.second.attr;
+      Input& in = c->inputs[kv.first];
+      rknn_input r{};
+      r.index = kv.first;
+      r.buf = kv.second.mem->virt_addr;
+      r.pass_through = a.pass_through;
+      r.type = a.type;
+      r.fmt = a.fmt;
+      r.size = a.pass_through ? static_cast<uint32_t>(in.info.bytes) : static_cast<uint32_t>(numel(in.info) * dtype_bytes(a.type));
+      if (r.size > kv.second.mem->size)
+        return fail(RKNN_ERR_INPUT_INVALID, "rknn_run: the memory bound to input " + std::to_string(kv.first) + " has " +
+                                                std::to_string(kv.second.mem->size) + " bytes, " + std::to_string(r.size) + " needed");
+      if (int st = stage_input(in, r)) return st;
+      if (ez_session_set_input(c->session, static_cast<int>(kv.first), in.staged.data(), in.staged.size()) != EZ_OK)
+        return fail(RKNN_ERR_INPUT_INVALID, std::string("rknn_run: ") + ez_last_error());
+    }
     if (ez_session_run(c->session) != EZ_OK) return fail(RKNN_ERR_FAIL, std::string("rknn_run: ") + ez_last_error());
+    for (auto& kv : c->bound_outputs) {  // zero-copy outputs: written now (float32)
+      const void* data = nullptr;
+      ez_tensor_info info;
+      if (ez_session_get_output(c->session, static_cast<int>(kv.first), &data, &info) != EZ_OK)
+        return fail(RKNN_ERR_OUTPUT_INVALID, std::string("rknn_run: ") + ez_last_error());
+      if (info.dtype != EZ_DTYPE_FLOAT32 || info.bytes > kv.second.mem->size)
+        return fail(RKNN_ERR_OUTPUT_INVALID, std::string("rknn_run: output '") + info.name + "' (" + std::to_string(info.bytes) +
+                                                 " bytes) does not fit the float32 memory bound to it (" + std::to_string(kv.second.mem->size) + ")");
+      std::memcpy(kv.second.mem->virt_addr, data, info.bytes);
+    }
     c->last_run_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
     return RKNN_SUCC;
   });
+}
+
+rknn_tensor_mem* rknn_create_mem2(rknn_context context, uint64_t size, uint64_t alloc_flags) {
+  Context* c = find(context);
+  if (!c) {
+    ctx_invalid(context);
+    return nullptr;
+  }
+  if (size == 0 || size > UINT32_MAX) {
+    fail(RKNN_ERR_PARAM_INVALID, "rknn_create_mem: size " + std::to_string(size) + " (1 .. 4 GiB)");
+    return nullptr;
+  }
+  auto* m = new (std::nothrow) rknn_tensor_mem();
+  void* buf = m ? std::calloc(1, static_cast<size_t>(size)) : nullptr;
+  if (!buf) {
+    delete m;
+    fail(RKNN_ERR_MALLOC_FAIL, "rknn_create_mem: out of memory for " + std::to_string(size) + " bytes");
+    return nullptr;
+  }
+  m->virt_addr = buf;
+  m->fd = -1;
+  m->size = static_cast<uint32_t>(size);
+  m->flags = static_cast<uint32_t>(alloc_flags);
+  std::lock_guard<std::mutex> lock(g_mutex);
+  c->mems.insert(m);
+  return m;
+}
+
+rknn_tensor_mem* rknn_create_mem(rknn_context context, uint32_t size) { return rknn_create_mem2(context, size, 0); }
+
+int rknn_destroy_mem(rknn_context context, rknn_tensor_mem* mem) {
+  Context* c = find(context);
+  if (!c) return ctx_invalid(context);
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    if (!c->mems.erase(mem)) return fail(RKNN_ERR_PARAM_INVALID, "rknn_destroy_mem: the memory was not created on this context");
+  }
+  for (auto* bound : {&c->bound_inputs, &c->bound_outputs})
+    for (auto it = bound->begin(); it != bound->end();) it = it->second.mem == mem ? bound->erase(it) : std::next(it);
+  std::free(mem->virt_addr);
+  delete mem;
+  return RKNN_SUCC;
+}
+
+int rknn_set_io_mem(rknn_context context, rknn_tensor_mem* mem, rknn_tensor_attr* attr) {
+  Context* c = find(context);
+  if (!c) return ctx_invalid(context);
+  if (!mem || !attr) return fail(RKNN_ERR_PARAM_INVALID, "rknn_set_io_mem: mem and attr must not be NULL");
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    if (!c->mems.count(mem)) return fail(RKNN_ERR_PARAM_INVALID, "rknn_set_io_mem: the memory was not created on this context");
+  }
+  const std::string name(attr->name, strnlen(attr->name, sizeof(attr->name)));
+  for (uint32_t i = 0; i < c->inputs.size(); ++i)
+    if (name == c->inputs[i].info.name) {
+      c->bound_inputs[i] = {mem, *attr};
+      return RKNN_SUCC;
+    }
+  for (uint32_t i = 0; i < c->outputs.size(); ++i)
+    if (name == c->outputs[i].name) {
+      if (attr->type != RKNN_TENSOR_FLOAT32)
+        return fail(RKNN_ERR_PARAM_INVALID, "rknn_set_io_mem: output '" + name + "' is written as float32, not " + type_name(attr->type));
+      c->bound_outputs[i] = {mem, *attr};
+      return RKNN_SUCC;
+    }
+  return fail(RKNN_ERR_PARAM_INVALID, "rknn_set_io_mem: the model has no input or output named '" + name + "'");
+}
+
+int rknn_mem_sync(rknn_context context, rknn_tensor_mem* mem, rknn_mem_sync_mode mode) {
+  (void)mem;
+  (void)mode;
+  return find(context) ? RKNN_SUCC : ctx_invalid(context);
 }
 
 int rknn_outputs_get(rknn_context context, uint32_t n_outputs, rknn_output outputs[], rknn_output_extend* extend) {
