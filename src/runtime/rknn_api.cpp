@@ -192,8 +192,12 @@ int create(const std::string& bytes, const std::string& dir, rknn_context* out) 
   c->model_dir = dir;
   ez_options opts;
   ez_options_init(&opts);
-  if (ez_session_create_from_memory(c->model.data(), c->model.size(), dir.empty() ? nullptr : dir.c_str(), &opts, &c->session) != EZ_OK)
-    return fail(RKNN_ERR_MODEL_INVALID, std::string("cannot load the model: ") + ez_last_error());
+  if (ez_session_create_from_memory(c->model.data(), c->model.size(), dir.empty() ? nullptr : dir.c_str(), &opts, &c->session) != EZ_OK) {
+    std::string why = ez_last_error();
+    if (why.find("dynamic shape") != std::string::npos)
+      why += "; the RKNN API needs fixed input shapes: write them into the model with `edgezoo convert MODEL --shape NAME=DIMS -o OUT.onnx`";
+    return fail(RKNN_ERR_MODEL_INVALID, "cannot load the model: " + why);
+  }
   int n_in = 0, n_out = 0;
   ez_session_input_count(c->session, &n_in);
   ez_session_output_count(c->session, &n_out);

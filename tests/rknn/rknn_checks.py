@@ -6,7 +6,8 @@ output must equal `edgezoo run` on the tensor the normalisation stands for, comp
 outputs must be identical (tolerance 0): a difference would be a conversion error in the shim.
 
 Models: YOLOv8n and RetinaFace after `edgezoo convert` (the zoo's pre-processing written into the
-metadata: std 255, RGB; mean 104/117/123, BGR), YOLOX-Nano as it is (no metadata: pixels are only
+metadata: std 255, RGB; mean 104/117/123, BGR), PP-OCRv4 det after `edgezoo convert --shape
+x=1x3x640x640 --mean/--std` (its dynamic input fixed, ImageNet mean/std), YOLOX-Nano as it is (no metadata: pixels are only
 converted, which is YOLOX's pre-processing), and YOLOX-Nano quantized by `edgezoo quantize` (int8
 QDQ, which writes the metadata itself).
 
@@ -38,7 +39,8 @@ def check(ok, what):
 
 
 def metadata(path):
-    return {p.key: p.value for p in onnx.load(path).metadata_props}
+    """The model's rknn.* metadata entries."""
+    return {p.key: p.value for p in onnx.load(path).metadata_props if p.key.startswith("rknn.")}
 
 
 def case(name, model, picture, size, bgr, mean, std, rknn_test, edgezoo, tmp):
@@ -100,6 +102,15 @@ def main():
 
         case("yolov8n", converted["yolov8n"], bus, 640, False, [0, 0, 0], [255, 255, 255], args.rknn_test, args.edgezoo, tmp)
         case("retinaface", converted["retinaface_mobile0.25"], face, 640, True, [104, 117, 123], [1, 1, 1], args.rknn_test, args.edgezoo, tmp)
+        # PP-OCRv4 det: dynamic input shape, fixed by convert --shape; ImageNet mean/std per channel.
+        det = os.path.join(tmp, "ppocrv4_det_rknn.onnx")
+        r = subprocess.run([args.edgezoo, "convert", os.path.join(args.data, "ocr", "ppocrv4_det.onnx"), "--shape", "x=1x3x640x640",
+                            "--mean", "123.675,116.28,103.53", "--std", "58.395,57.12,57.375", "--rgb", "-o", det], capture_output=True, text=True)
+        if check(r.returncode == 0, f"edgezoo convert ppocrv4_det --shape x=1x3x640x640 --mean/--std/--rgb {r.stderr.strip()}"):
+            dims = [d.dim_value for d in onnx.load(det).graph.input[0].type.tensor_type.shape.dim]
+            check(dims == [1, 3, 640, 640], f"convert fixes the input shape in the model ({dims})")
+            case("ppocrv4_det", det, os.path.join(args.data, "ocr", "images", "11.jpg"), 640, False, [123.675, 116.28, 103.53],
+                 [58.395, 57.12, 57.375], args.rknn_test, args.edgezoo, tmp)
         case("yolox_nano_plain", os.path.join(models, "yolox_nano.onnx"), bus, 416, True, [0, 0, 0], [1, 1, 1], args.rknn_test,
              args.edgezoo, tmp)
         # A QDQ int8 model: quantize writes the metadata too.

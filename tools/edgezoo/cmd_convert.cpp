@@ -1,7 +1,9 @@
-// edgezoo convert MODEL -o OUT.onnx [--mean ... --std ... --rgb|--bgr]: the float model made ready
-// for deployment, as RKNN-Toolkit2's config(mean_values, std_values) + export_rknn: the model is
-// checked to load and plan, and its pre-processing (the zoo family's, or the one given) is written
-// into its metadata for the RKNN-compatible runtime. Thin: the metadata helper is sample_input's.
+// edgezoo convert MODEL -o OUT.onnx [--shape NAME=DIMS] [--mean ... --std ... --rgb|--bgr]: the float
+// model made ready for deployment, as RKNN-Toolkit2's config(mean_values, std_values) + build +
+// export_rknn: the model is checked to load and plan (with --shape, which also fixes those input
+// shapes in the written model), and its pre-processing (the zoo family's, or the one given) is
+// written into its metadata for the RKNN-compatible runtime. Thin: the metadata helper is
+// sample_input's.
 #include <cstdio>
 
 #include "onnx/model_file.h"
@@ -26,6 +28,15 @@ int convert(const ConvertArgs& a) {
   if (!pre.ok()) return report(pre.status());
   auto model = read_model_proto(a.model);
   if (!model.ok()) return report(model.status());
+  // --shape NAME=DIMS: fixed into the model's input (an .rknn model's shapes are fixed too).
+  for (const auto& kv : opts->input_shapes) {
+    for (auto& in : *model->mutable_graph()->mutable_input()) {
+      if (in.name() != kv.first) continue;
+      auto* shape = in.mutable_type()->mutable_tensor_type()->mutable_shape();
+      shape->clear_dim();
+      for (int64_t d : kv.second) shape->add_dim()->set_dim_value(d);
+    }
+  }
   write_preprocess_metadata(&*model, *pre);
   Status st = save_model_proto(*model, a.output);
   if (!st.ok()) return report(st);
