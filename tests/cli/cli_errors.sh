@@ -60,6 +60,14 @@ mkdir -p "$T/outdir"
 expect_error "no output on failure" "refused"              -- "$EZ" run "$T/hostile.onnx" -o "$T/outdir"
 if [ -n "$(ls -A "$T/outdir")" ]; then echo "FAIL: files left in the output folder: $(ls "$T/outdir")"; fail=$((fail+1)); fi
 
+# convert: a model that does not load is not written; a bad --std.
+expect_error "convert: truncated model" "not a valid ONNX"   -- "$EZ" convert "$T/truncated.onnx" -o "$T/c1.onnx"
+expect_error "convert: hostile external data" "refused"      -- "$EZ" convert "$T/hostile.onnx" -o "$T/c2.onnx"
+expect_error "convert: zero std"        "--std must not be 0" -- "$EZ" convert "$MODEL" --std 0 -o "$T/c3.onnx"
+for f in c1 c2 c3; do
+  if [ -e "$T/$f.onnx" ]; then echo "FAIL: convert wrote $f.onnx on failure"; fail=$((fail+1)); fi
+done
+
 # detect: missing and corrupt pictures, a model that is no detector, an empty folder.
 head -c 5000 "$DATA/images/bus.jpg" > "$T/corrupt.jpg"
 echo "plain text" > "$T/text.jpg"
