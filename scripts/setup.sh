@@ -12,7 +12,7 @@ PKGS=(
   libdnnl-dev libonnx-dev libprotobuf-dev protobuf-compiler
   libjpeg-dev libpng-dev libyuv-dev libfreetype-dev fonts-dejavu-core
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libonnx-testdata python3 python3-numpy python3-onnx python3-opencv
+  libonnx-testdata python3 python3-numpy python3-onnx python3-opencv python3-dev pybind11-dev
 
 )
 missing=()
