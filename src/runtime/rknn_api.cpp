@@ -205,8 +205,6 @@ int create(const std::string& bytes, const std::string& dir, rknn_context* out) 
   for (int i = 0; i < n_in; ++i) ez_session_input_info(c->session, i, &c->inputs[i].info);
   c->outputs.resize(n_out);
   for (int i = 0; i < n_out; ++i) ez_session_output_info(c->session, i, &c->outputs[i]);
-  for (const auto& io : c->inputs)
-    if (io.info.rank > RKNN_MAX_DIMS) return fail(RKNN_ERR_MODEL_INVALID, std::string("input '") + io.info.name + "' has too many dims");
   // Normalisation: rknn.mean_values / rknn.std_values, one list per input (or one for all).
   std::vector<std::vector<float>> means, stds;
   const char* text = nullptr;
@@ -214,12 +212,12 @@ int create(const std::string& bytes, const std::string& dir, rknn_context* out) 
     return fail(RKNN_ERR_MODEL_INVALID, std::string("the model's rknn.mean_values '") + text + "' is not a list of numbers");
   if (ez_session_metadata(c->session, "rknn.std_values", &text) == EZ_OK && !parse_lists(text, &stds))
     return fail(RKNN_ERR_MODEL_INVALID, std::string("the model's rknn.std_values '") + text + "' is not a list of numbers");
+  if ((!means.empty() && means.size() != 1 && static_cast<int>(means.size()) != n_in) ||
+      (!stds.empty() && stds.size() != 1 && static_cast<int>(stds.size()) != n_in))
+    return fail(RKNN_ERR_MODEL_INVALID, "rknn.mean_values / rknn.std_values need one list per input (" + std::to_string(n_in) + ")");
   for (int i = 0; i < n_in; ++i) {
     Input& in = c->inputs[i];
     auto pick = [&](const std::vector<std::vector<float>>& v) { return v.empty() ? std::vector<float>{} : v[v.size() == 1 ? 0 : i]; };
-    if ((!means.empty() && means.size() != 1 && static_cast<int>(means.size()) != n_in) ||
-        (!stds.empty() && stds.size() != 1 && static_cast<int>(stds.size()) != n_in))
-      return fail(RKNN_ERR_MODEL_INVALID, "rknn.mean_values / rknn.std_values need one list per input (" + std::to_string(n_in) + ")");
     in.mean = pick(means);
     in.std = pick(stds);
     if (in.mean.empty() && in.std.empty()) continue;
