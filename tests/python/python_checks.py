@@ -21,15 +21,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "ort"))
 from ort_agreement import ORT_RUN, compare, make_input  # noqa: E402
-
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
-    return ok
+sys.path.insert(0, os.path.join(ROOT, "tests", "quant"))
+from check_util import check, failures  # noqa: E402  (pass/fail lines)
 
 
 def raises(kind, needle, what, f):

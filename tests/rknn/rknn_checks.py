@@ -27,15 +27,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "ort"))
 from ort_agreement import letterbox  # noqa: E402  (the zoo's letterbox, cv2's resize)
-
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
-    return ok
+sys.path.insert(0, os.path.join(ROOT, "tests", "quant"))
+from check_util import check, failures  # noqa: E402  (pass/fail lines)
 
 
 def metadata(path):
