@@ -5,7 +5,6 @@
 #include "edgezoo/rknn_api.h"
 
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -16,7 +15,6 @@
 #include <mutex>
 #include <new>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
