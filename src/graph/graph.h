@@ -29,12 +29,6 @@ struct Node {
   Attributes attrs;
   std::vector<ValueId> inputs;
   std::vector<ValueId> outputs;
-  // ONNX Runtime's com.microsoft QuantizeLinear / DequantizeLinear: the standard ops with 16-bit
-  // types before opset 21 (its quantizer, and edgezoo's --int16, write them for 16-bit
-  // activations). They run on the standard ops' kernels; passes that fuse 8-bit Q/DQ skip them.
-  bool is_contrib_qdq() const {
-    return domain == "com.microsoft" && (op_type == "QuantizeLinear" || op_type == "DequantizeLinear");
-  }
 };
 
 class Graph {

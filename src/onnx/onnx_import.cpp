@@ -152,6 +152,11 @@ Result<Graph> convert(onnx::ModelProto& model, const ImportOptions& options, con
     node.name = node_name;
     node.op_type = n.op_type();
     node.domain = n.domain() == "ai.onnx" ? "" : n.domain();
+    // ONNX Runtime's com.microsoft QuantizeLinear / DequantizeLinear are the standard ops with
+    // 16-bit types before opset 21 (its quantizer, and `edgezoo quantize --int16`, write them):
+    // imported as the standard ops, which take those types; the QDQ fusion goes by the types.
+    if (node.domain == "com.microsoft" && (node.op_type == "QuantizeLinear" || node.op_type == "DequantizeLinear"))
+      node.domain.clear();
     for (const auto& a : n.attribute()) {
       Attribute attr;
       EZ_RETURN_IF_ERROR(convert_attribute(a, options.external_data_dir, &attr)

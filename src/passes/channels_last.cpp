@@ -100,7 +100,7 @@ class LayoutPass {
   }
 
   bool runs_nhwc(const Node& node) const {
-    if ((!node.domain.empty() && !node.is_contrib_qdq()) || node.inputs.empty() || node.inputs[0] == kNoValue) return false;
+    if (!node.domain.empty() || node.inputs.empty() || node.inputs[0] == kNoValue) return false;
     const Value& x = g_.value(node.inputs[0]);
     if (spatial_ops().count(node.op_type)) {
       if (node.outputs.size() != 1 || !is_4d_input_of(node.op_type, x)) return false;

@@ -66,6 +66,9 @@ bool qdq_params(const Graph& g, const Node& n, const char* op, QdqParams* p) {
   p->axis = n.attrs.get_int("axis", 1);
   if (!p->scale_t || p->scale_t->dtype() != DType::kFloat32 || p->scale_t->rank() > 1) return false;
   if (p->zero_point != kNoValue && !p->zp_t) return false;
+  // The integer kernels write 8 bits: a 16-bit QuantizeLinear (opset 21, or ONNX Runtime's
+  // com.microsoft one, imported as the standard op) stays a node of its own.
+  if (std::string(op) == "QuantizeLinear" && p->zp_t && !is_8bit(p->zp_t->dtype())) return false;
   return true;
 }
 

@@ -116,7 +116,7 @@ Status Session::Impl::plan_steps(bool shapes_only) {
 
   for (const Node& node : graph.nodes()) {
     const size_t this_node = node_index++;
-    if (!node.domain.empty() && !node.is_contrib_qdq())
+    if (!node.domain.empty())
       return unsupported("operator '" + node.op_type + "' of domain '" + node.domain + "' (node '" + node.name +
                          "') is not supported");
     ops::KernelConfig cfg;

@@ -26,6 +26,7 @@ Tensor scalar_f(float v) { return float_tensor({v}, Shape{}); }
 Tensor scalar_q(DType t, int v) {
   Tensor z = Tensor::zeros(t, {});
   if (t == DType::kUInt8) z.data<uint8_t>()[0] = static_cast<uint8_t>(v);
+  else if (t == DType::kUInt16) z.data<uint16_t>()[0] = static_cast<uint16_t>(v);
   else z.data<int8_t>()[0] = static_cast<int8_t>(v);
   return z;
 }
@@ -155,6 +156,35 @@ TEST(FuseQdq, ConvolutionsRunAsQLinearConvWithInt8Between) {
     std::mt19937 rng(3);
     for (int rep = 0; rep < 3; ++rep) expect_within_steps(**fused, **simulated, random_tensor({1, 3, 11, 9}, rng, -2.5f, 2.5f), 0.004);
   }
+}
+
+// A 16-bit QuantizeLinear between two convolutions (opset 21's uint16, what `quantize --int16`
+// writes in ONNX Runtime's domain): the convolution before it cannot write 16 bits, so it stays a
+// float-result QLinearConv and the uint16 pair runs on its own; the one after computes in float.
+TEST(FuseQdq, SixteenBitQuantizeIsNotFusedIntoTheConvolution) {
+  auto graph = [] {
+    QdqBuilder b;
+    const ValueId x = b.input("x", {1, 3, 9, 9});
+    ValueId y = b.qdq(x, 0.02f, DType::kUInt8, 128);
+    y = b.node("Conv", {y, b.weights({4, 3, 1, 1}, 4, 0)}, "conv1");
+    y = b.qdq(y, 0.0001f, DType::kUInt16, 32768);
+    y = b.node("Conv", {y, b.weights({5, 4, 1, 1}, 5, 0)}, "conv2");
+    y = b.qdq(y, 0.0005f, DType::kUInt8, 128);
+    b.g.outputs() = {y};
+    return std::move(b.g);
+  };
+  auto fused = Session::from_graph(graph(), SessionOptions{});
+  ASSERT_TRUE(fused.ok()) << fused.status().to_string();
+  auto ops = op_counts((*fused)->graph());
+  EXPECT_EQ(ops["QLinearConv"], 1);
+  int sixteen = 0;
+  for (const Node& n : (*fused)->graph().nodes())
+    if (n.op_type == "QuantizeLinear") sixteen += (*fused)->graph().value(n.outputs[0]).desc.dtype == DType::kUInt16;
+  EXPECT_EQ(sixteen, 1);
+  auto simulated = Session::from_graph(graph(), test::reference_options());
+  ASSERT_TRUE(simulated.ok());
+  std::mt19937 rng(5);
+  expect_within_steps(**fused, **simulated, random_tensor({1, 3, 9, 9}, rng, -2.5f, 2.5f), 0.0005);
 }
 
 // YOLOX's block: conv -> QDQ -> SiLU written as x * Sigmoid(x) -> QDQ -> conv. The SiLU runs inside
