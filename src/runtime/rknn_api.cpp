@@ -58,10 +58,11 @@ std::set<Context*>& live() {
   return s;
 }
 
+Context* pointer_of(rknn_context c) { return reinterpret_cast<Context*>(static_cast<uintptr_t>(c)); }
+
 Context* find(rknn_context c) {
   std::lock_guard<std::mutex> lock(g_mutex);
-  Context* p = reinterpret_cast<Context*>(static_cast<uintptr_t>(c));
-  return live().count(p) ? p : nullptr;
+  return live().count(pointer_of(c)) ? pointer_of(c) : nullptr;
 }
 
 rknn_context handle(Context* c) { return static_cast<rknn_context>(reinterpret_cast<uintptr_t>(c)); }
@@ -123,6 +124,15 @@ int create(const std::string& bytes, const std::string& dir, rknn_context* out) 
   return RKNN_SUCC;
 }
 
+// One input staged and handed to the session (rknn_inputs_set, and rknn_run for bound memory).
+int set_input(Context* c, const rknn_input& r, const char* call) {
+  Input& in = c->inputs[r.index];
+  if (int st = stage_input(in, r)) return st;
+  if (ez_session_set_input(c->session, static_cast<int>(r.index), in.staged.data(), in.staged.size()) != EZ_OK)
+    return fail(RKNN_ERR_INPUT_INVALID, std::string(call) + ": " + ez_last_error());
+  return RKNN_SUCC;
+}
+
 template <typename F>
 int guarded(F&& f) {
   try {
@@ -167,8 +177,7 @@ int rknn_destroy(rknn_context context) {
   Context* c = nullptr;
   {
     std::lock_guard<std::mutex> lock(g_mutex);
-    Context* p = reinterpret_cast<Context*>(static_cast<uintptr_t>(context));
-    if (live().erase(p)) c = p;
+    if (live().erase(pointer_of(context))) c = pointer_of(context);
   }
   if (!c) return ctx_invalid(context);
   delete c;
@@ -255,10 +264,7 @@ int rknn_inputs_set(rknn_context context, uint32_t n_inputs, rknn_input inputs[]
       const rknn_input& r = inputs[k];
       if (r.index >= c->inputs.size())
         return fail(RKNN_ERR_PARAM_INVALID, "rknn_inputs_set: input index " + std::to_string(r.index) + ", the model has " + std::to_string(c->inputs.size()) + " input(s)");
-      Input& in = c->inputs[r.index];
-      if (int st = stage_input(in, r)) return st;
-      if (ez_session_set_input(c->session, static_cast<int>(r.index), in.staged.data(), in.staged.size()) != EZ_OK)
-        return fail(RKNN_ERR_INPUT_INVALID, std::string("rknn_inputs_set: ") + ez_last_error());
+      if (int st = set_input(c, r, "rknn_inputs_set")) return st;
     }
     return RKNN_SUCC;
   });
@@ -277,7 +283,7 @@ int rknn_run(rknn_context context, rknn_run_extend* extend) {
     const auto t0 = std::chrono::steady_clock::now();
     for (auto& kv : c->bound_inputs) {  // zero-copy inputs: read now, as rknn_inputs_set would
       const rknn_tensor_attr& a = kv.second.attr;
-      Input& in = c->inputs[kv.first];
+      const Input& in = c->inputs[kv.first];
       rknn_input r{};
       r.index = kv.first;
       r.buf = kv.second.mem->virt_addr;
@@ -288,9 +294,7 @@ int rknn_run(rknn_context context, rknn_run_extend* extend) {
       if (r.size > kv.second.mem->size)
         return fail(RKNN_ERR_INPUT_INVALID, "rknn_run: the memory bound to input " + std::to_string(kv.first) + " has " +
                                                 std::to_string(kv.second.mem->size) + " bytes, " + std::to_string(r.size) + " needed");
-      if (int st = stage_input(in, r)) return st;
-      if (ez_session_set_input(c->session, static_cast<int>(kv.first), in.staged.data(), in.staged.size()) != EZ_OK)
-        return fail(RKNN_ERR_INPUT_INVALID, std::string("rknn_run: ") + ez_last_error());
+      if (int st = set_input(c, r, "rknn_run")) return st;
     }
     if (ez_session_run(c->session) != EZ_OK) return fail(RKNN_ERR_FAIL, std::string("rknn_run: ") + ez_last_error());
     for (auto& kv : c->bound_outputs) {  // zero-copy outputs: written now (float32)
