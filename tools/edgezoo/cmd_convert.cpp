@@ -24,7 +24,7 @@ int convert(const ConvertArgs& a) {
   if (!opts.ok()) return report(opts.status());
   auto session = Session::load_file(a.model, *opts);  // a model that does not run is not converted
   if (!session.ok()) return report(session.status());
-  auto pre = choose_preprocess(a.samples, a.model, *opts);
+  auto pre = choose_preprocess(a.samples, **session, a.model);
   if (!pre.ok()) return report(pre.status());
   auto model = read_model_proto(a.model);
   if (!model.ok()) return report(model.status());

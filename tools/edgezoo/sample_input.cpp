@@ -33,33 +33,16 @@ void SampleArgs::add_to(CLI::App* cmd, bool with_dataset) {
   cmd->add_flag("--bgr", bgr, "feed BGR");
 }
 
+namespace {
+
+bool manual_args(const SampleArgs& a) { return !a.mean.empty() || !a.std.empty() || a.rgb || a.bgr; }
+
 // --mean/--std are in pixel units (0-255), as RKNN-Toolkit's mean_values/std_values.
-Result<Preprocess> choose_preprocess(const SampleArgs& a, const std::string& model, const SessionOptions& opts) {
-  Preprocess p;
-  const bool manual = !a.mean.empty() || !a.std.empty() || a.rgb || a.bgr;
-  if (!manual) {
-    // A detection model known to the zoo: the same letterbox and normalisation as `detect`.
-    auto s = Session::load_file(model, opts);
-    if (!s.ok()) return s.status();
-    const Session& ses = **s;
-    if (ses.inputs().size() == 1 && ses.inputs()[0].desc.shape.size() == 4) {
-      zoo::LayoutQuery q;
-      for (const IOInfo& o : ses.outputs()) q.outputs.push_back({o.name, o.desc.shape});
-      q.input_height = static_cast<int>(ses.inputs()[0].desc.shape[2]);
-      q.input_width = static_cast<int>(ses.inputs()[0].desc.shape[3]);
-      q.hint = model;
-      auto layout = zoo::detect_layout(q);
-      if (layout.ok()) {
-        p.spec = zoo::preprocess_for(layout->family);
-        p.what = std::string(zoo::family_name(layout->family)) + " pre-processing (" +
-                 (p.spec.letterbox ? "letterbox, " : "resize, ") + (p.spec.bgr ? "BGR" : "RGB") + ")";
-        return p;
-      }
-    }
-  }
+Result<Preprocess> manual_preprocess(const SampleArgs& a) {
   for (const auto* v : {&a.mean, &a.std})
     if (!v->empty() && v->size() != 1 && v->size() != 3) return invalid_argument("--mean and --std take 1 or 3 values");
   if (a.rgb && a.bgr) return invalid_argument("give --rgb or --bgr, not both");
+  Preprocess p;
   p.spec.letterbox = false;
   p.spec.bgr = a.bgr;
   p.spec.scale = 1.0f;
@@ -70,6 +53,35 @@ Result<Preprocess> choose_preprocess(const SampleArgs& a, const std::string& mod
   }
   p.what = std::string("resize, ") + (p.spec.bgr ? "BGR" : "RGB") + ", (pixel - mean) / std";
   return p;
+}
+
+}  // namespace
+
+Result<Preprocess> choose_preprocess(const SampleArgs& a, const Session& ses, const std::string& hint) {
+  if (!manual_args(a) && ses.inputs().size() == 1 && ses.inputs()[0].desc.shape.size() == 4) {
+    // A detection model known to the zoo: the same letterbox and normalisation as `detect`.
+    zoo::LayoutQuery q;
+    for (const IOInfo& o : ses.outputs()) q.outputs.push_back({o.name, o.desc.shape});
+    q.input_height = static_cast<int>(ses.inputs()[0].desc.shape[2]);
+    q.input_width = static_cast<int>(ses.inputs()[0].desc.shape[3]);
+    q.hint = hint;
+    auto layout = zoo::detect_layout(q);
+    if (layout.ok()) {
+      Preprocess p;
+      p.spec = zoo::preprocess_for(layout->family);
+      p.what = std::string(zoo::family_name(layout->family)) + " pre-processing (" +
+               (p.spec.letterbox ? "letterbox, " : "resize, ") + (p.spec.bgr ? "BGR" : "RGB") + ")";
+      return p;
+    }
+  }
+  return manual_preprocess(a);
+}
+
+Result<Preprocess> choose_preprocess(const SampleArgs& a, const std::string& model, const SessionOptions& opts) {
+  if (manual_args(a)) return manual_preprocess(a);  // no need to load the model
+  auto s = Session::load_file(model, opts);
+  if (!s.ok()) return s.status();
+  return choose_preprocess(a, **s, model);
 }
 
 void write_preprocess_metadata(onnx::ModelProto* model, const Preprocess& pre) {

@@ -9,6 +9,7 @@
 
 #include "onnx/onnx_pb.h"
 #include "quant/calibrate.h"
+#include "runtime/session.h"
 #include "tools/edgezoo/cli.h"
 #include "zoo/layout/model_layout.h"
 
@@ -27,8 +28,11 @@ struct Preprocess {
   std::string what;  // for the terminal
 };
 
-// Chooses the pre-processing for `model` (its family's, or the manual one from `args`).
+// Chooses the pre-processing for `model` (its family's, or the manual one from `args`); loads the
+// model only when `args` give none.
 Result<Preprocess> choose_preprocess(const SampleArgs& args, const std::string& model, const SessionOptions& opts);
+// The same for a model already loaded (`hint`: its path, which helps the zoo tell families apart).
+Result<Preprocess> choose_preprocess(const SampleArgs& args, const Session& session, const std::string& hint);
 
 // RKNN-Toolkit2 bakes the normalisation into an .rknn model; edgezoo writes it into the ONNX
 // model's metadata, where its RKNN-compatible runtime (include/edgezoo/rknn_api.h) applies it to
