@@ -51,12 +51,12 @@ def case(name, model, picture, size, bgr, mean, std, rknn_test, edgezoo, tmp):
     x = (x - np.array(mean, np.float32).reshape(1, 3, 1, 1)) / np.array(std, np.float32).reshape(1, 3, 1, 1)
     in_path = os.path.join(tmp, f"{name}_in.npy")
     np.save(in_path, np.ascontiguousarray(x.astype(np.float32)))
-    onnx_input = onnx.load(model).graph.input[0].name
+    graph = onnx.load(model).graph
+    onnx_input, first_output = graph.input[0].name, graph.output[0].name
     ref_dir = os.path.join(tmp, f"{name}_ref")
     r = subprocess.run([edgezoo, "run", model, "--input", f"{onnx_input}={in_path}", "-o", ref_dir], capture_output=True, text=True)
     if not check(r.returncode == 0, f"{name}: edgezoo run {r.stderr.strip()[-300:]}"):
         return
-    first_output = onnx.load(model).graph.output[0].name
     ref = np.load(os.path.join(ref_dir, "".join(c if c.isalnum() or c in "_.-" else "_" for c in first_output) + ".npy"))
     ours = np.fromfile(out_path, np.float32)
     same_size = ours.size == ref.size
