@@ -8,6 +8,7 @@
 #include "onnx/model_file.h"
 #include "onnx/tensor_proto.h"
 #include "quant/channel_equalize.h"
+#include "quant/fill_align.h"
 #include "quant/qdq_plan.h"
 #include "quant/qdq_writer.h"
 
@@ -94,6 +95,7 @@ Result<CalibratedModel> calibrate_model(const std::string& model_path, const Dat
   for (const auto& name : calib.missing) report.notes.push_back("'" + name + "' not found when calibrating: its readers stay in float");
   // Ranges are chosen once here: the KL and MSE searches are the costly part of writing a model.
   std::map<std::string, ActivationQuantizer> quantizers;
+  std::set<std::string> exact_names;  // quantized without error already
   for (const std::string& name : plan.activations) {
     auto it = calib.stats.find(name);
     if (it == calib.stats.end() || it->second.count() == 0) continue;
@@ -107,6 +109,7 @@ Result<CalibratedModel> calibrate_model(const std::string& model_path, const Dat
     if (exact) {
       tr.range = {tr.min, tr.max};
       tr.params = *exact;
+      exact_names.insert(name);
     }
     auto ch = calib.channels.find(name);
     if (!exact && ch != calib.channels.end() && ch->second.size() == importance.at(name).size()) {
@@ -120,6 +123,24 @@ Result<CalibratedModel> calibrate_model(const std::string& model_path, const Dat
     }
     quantizers[name] = {tr.params, tr.channel_scale};
     c.ranges[name] = tr;
+  }
+  if (options.fill_input && !c.ranges.empty()) {
+    std::vector<std::string> names;
+    for (const auto& kv : c.ranges) names.push_back(kv.first);
+    auto found = fill_plateaus(model_path, names, options.fill_input, options.session);
+    // A model whose input is no picture has no letterbox bars: nothing to align, not an error.
+    if (!found.ok()) report.notes.push_back("no fill alignment: " + found.status().message());
+    std::map<std::string, std::vector<float>> plateaus;
+    if (found.ok()) plateaus = std::move(*found);
+    for (auto& kv : c.ranges) {
+      auto v = plateaus.find(kv.first);
+      if (v == plateaus.end() || exact_names.count(kv.first)) continue;
+      TensorReport& tr = kv.second;
+      const bool moved = tr.channel_scale.empty() ? align_tensor_scale(&tr, v->second, options.range.act)
+                                                  : align_channel_scales(&tr, v->second, options.range.act) > 0;
+      if (moved) ++report.fill_aligned;
+      quantizers[kv.first] = {tr.params, tr.channel_scale};
+    }
   }
   if (options.bias_correction && !quantizers.empty()) {
     const auto t1 = std::chrono::steady_clock::now();

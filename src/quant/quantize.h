@@ -4,6 +4,7 @@
 // once: calibrate_model() gathers the ranges, build_qdq_model() writes a QDQ model from them.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -15,6 +16,10 @@
 #include "quant/quant_error.h"
 
 namespace ez::quant {
+
+// The model input a picture of nothing but the letterbox fill gives, pre-processed as the
+// samples are (fill_align.h).
+using FillInput = std::function<Result<Tensor>(const IOInfo& input)>;
 
 struct QuantizeOptions {
   RangeOptions range;
@@ -35,6 +40,9 @@ struct QuantizeOptions {
   // A node in --exclude as well stays in float.
   std::set<std::string> int16;
   SessionOptions session;         // input shapes and threads for calibration
+  // When given (letterboxed inputs), the quantizers of the activations that are constant under a
+  // wide fill bar put those constants on levels (fill_align.h).
+  FillInput fill_input;
 };
 
 struct TensorReport {
@@ -57,6 +65,7 @@ struct QuantizeReport {
   // of the same tensors (one quantizer per tensor).
   std::vector<std::string> int16;
   int equalized = 0, corrected_biases = 0;
+  int fill_aligned = 0;  // activations whose quantizer was nudged onto the letterbox fill's constants
   size_t samples = 0;
   double calibration_s = 0, total_s = 0;
   double error_pass_s = 0;  // the second pass measuring the quantization error (bias correction)

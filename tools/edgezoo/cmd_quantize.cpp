@@ -23,7 +23,7 @@ struct QuantizeArgs : ModelArgs {
   SampleArgs samples;
   std::string output, json, algo = "minmax", act = "uint8", hybrid, hybrid_as;
   double percentile = 99.99;
-  bool per_tensor = false, per_channel = false, no_equalize = false, no_bias_correction = false, no_check = false;
+  bool per_tensor = false, per_channel = false, no_equalize = false, no_bias_correction = false, no_check = false, no_fill_align = false;
   std::vector<std::string> exclude, int16;
 };
 
@@ -98,6 +98,8 @@ nlohmann::json report_json(const quant::QuantizeReport& r, const QuantizeArgs& a
   j["bias_correction"] = o.bias_correction;
   j["equalized_activations"] = r.equalized;
   j["corrected_biases"] = r.corrected_biases;
+  j["fill_align"] = static_cast<bool>(o.fill_input);
+  j["fill_aligned_activations"] = r.fill_aligned;
   j["samples"] = r.samples;
   j["calibration_s"] = r.calibration_s;
   j["error_pass_s"] = r.error_pass_s;
@@ -206,8 +208,9 @@ void print_summary(const quant::QdqModel& q, const QuantizeArgs& a, const quant:
   std::printf("calibration %.2f s over %zu samples (%s)", r.calibration_s, r.samples, quant::calib_algo_name(o.range.algo));
   if (o.bias_correction) std::printf(", quantization error pass %.2f s", r.error_pass_s);
   std::printf(", total %.2f s\n", r.total_s);
-  std::printf("%d activations equalized per channel (depthwise readers)%s, %d biases corrected%s\n", r.equalized,
-              o.equalize ? "" : " [--no-equalize]", r.corrected_biases, o.bias_correction ? "" : " [--no-bias-correction]");
+  std::printf("%d activations equalized per channel (depthwise readers)%s, %d biases corrected%s, %d quantizers put on the "
+              "letterbox fill's levels%s\n", r.equalized, o.equalize ? "" : " [--no-equalize]", r.corrected_biases,
+              o.bias_correction ? "" : " [--no-bias-correction]", r.fill_aligned, o.fill_input ? "" : " [off]");
   if (r.int16_activations > 0)
     std::printf("%d activations with 16 bits (com.microsoft QuantizeLinear/DequantizeLinear), read by %zu nodes computing in "
                 "float: %s\n", r.int16_activations, r.int16.size(), name_list(r.int16, 1000).c_str());
@@ -246,6 +249,7 @@ int quantize(QuantizeArgs& a) {
               pre->what.c_str());
   std::fflush(stdout);
   const quant::SampleLoader loader = sample_loader(*pre);
+  if (!a.no_fill_align) o->fill_input = fill_input(*pre);
   auto calibrated = quant::calibrate_model(a.model, *dataset, loader, *o, progress_printer("calibrating"),
                                            progress_printer("calibrating: quantization error for bias correction,"));
   if (!calibrated.ok()) return report(calibrated.status());
@@ -309,6 +313,8 @@ void add_quantize(CLI::App& app) {
                "convolutions read (by default given where they at least halve the expected error)");
   cmd->add_flag("--no-bias-correction", a->no_bias_correction, "keep the float biases (by default each Conv/Gemm bias is "
                "corrected for the output shift quantization causes, measured in a second pass over the dataset)");
+  cmd->add_flag("--no-fill-align", a->no_fill_align, "do not nudge the quantizers of the activations that are constant "
+               "under a letterbox bar so that those constants fall on levels (done by default for letterboxed inputs)");
   cmd->add_option("--exclude", a->exclude, "node names kept in float, comma separated");
   cmd->add_option("--int16", a->int16, "node names whose activation inputs get 16 bits (ONNX Runtime's com.microsoft "
                   "QuantizeLinear/DequantizeLinear; the nodes compute in float, their weights stay int8), comma separated");

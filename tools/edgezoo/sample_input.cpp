@@ -101,6 +101,24 @@ void write_preprocess_metadata(onnx::ModelProto* model, const Preprocess& pre) {
                    (pre.spec.letterbox ? ", letterboxed (fill " + std::to_string(pre.spec.fill) + ")" : ", resized to the input"));
 }
 
+namespace {
+
+// An RGB picture of the input's size as the model's input tensor.
+Result<Tensor> to_tensor(const vision::Image& sized, const Shape& s, const Preprocess& pre) {
+  vision::TensorFillParams fill;
+  fill.order = pre.spec.bgr ? vision::ChannelOrder::kBGR : vision::ChannelOrder::kRGB;
+  fill.scale = pre.spec.scale;
+  for (int c = 0; c < 3; ++c) {
+    fill.mean[c] = pre.spec.mean[c];
+    fill.std[c] = pre.spec.std[c];
+  }
+  EZ_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(DType::kFloat32, s));
+  EZ_RETURN_IF_ERROR(vision::write_input_tensor(sized, t.data<float>(), fill));
+  return t;
+}
+
+}  // namespace
+
 Result<Tensor> load_sample(const std::string& path, const IOInfo& input, const Preprocess& pre) {
   if (ends_with(path, ".npy")) {
     EZ_ASSIGN_OR_RETURN(Tensor t, read_npy(path));
@@ -124,16 +142,18 @@ Result<Tensor> load_sample(const std::string& path, const IOInfo& input, const P
   } else {
     EZ_ASSIGN_OR_RETURN(sized, vision::resize_bilinear(img, static_cast<int>(s[3]), static_cast<int>(s[2])));
   }
-  vision::TensorFillParams fill;
-  fill.order = pre.spec.bgr ? vision::ChannelOrder::kBGR : vision::ChannelOrder::kRGB;
-  fill.scale = pre.spec.scale;
-  for (int c = 0; c < 3; ++c) {
-    fill.mean[c] = pre.spec.mean[c];
-    fill.std[c] = pre.spec.std[c];
-  }
-  EZ_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(DType::kFloat32, s));
-  EZ_RETURN_IF_ERROR(vision::write_input_tensor(sized, t.data<float>(), fill));
-  return t;
+  return to_tensor(sized, s, pre);
+}
+
+quant::FillInput fill_input(const Preprocess& pre) {
+  if (!pre.spec.letterbox) return nullptr;
+  return [pre](const IOInfo& input) -> Result<Tensor> {
+    const Shape& s = input.desc.shape;
+    if (input.desc.dtype != DType::kFloat32 || s.size() != 4 || s[0] != 1 || s[1] != 3)
+      return unsupported("input '" + input.name + "' is " + input.desc.to_string() + ", not an image");
+    const vision::Image canvas(static_cast<int>(s[3]), static_cast<int>(s[2]), 3, static_cast<uint8_t>(pre.spec.fill));
+    return to_tensor(canvas, s, pre);
+  };
 }
 
 quant::SampleLoader sample_loader(const Preprocess& pre) {

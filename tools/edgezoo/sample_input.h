@@ -9,6 +9,7 @@
 
 #include "onnx/onnx_pb.h"
 #include "quant/calibrate.h"
+#include "quant/quantize.h"
 #include "runtime/session.h"
 #include "tools/edgezoo/cli.h"
 #include "zoo/layout/model_layout.h"
@@ -42,6 +43,10 @@ void write_preprocess_metadata(onnx::ModelProto* model, const Preprocess& pre);
 
 // Decodes and pre-processes an image, or reads a .npy tensor that must match `input`.
 Result<Tensor> load_sample(const std::string& path, const IOInfo& input, const Preprocess& pre);
+
+// A picture of nothing but the letterbox fill, pre-processed (quant::QuantizeOptions::fill_input);
+// nullptr when the pre-processing does not letterbox.
+quant::FillInput fill_input(const Preprocess& pre);
 
 // A loader for quant::calibrate and the analysis.
 quant::SampleLoader sample_loader(const Preprocess& pre);
