@@ -138,7 +138,8 @@ Result<CalibratedModel> calibrate_model(const std::string& model_path, const Dat
       TensorReport& tr = kv.second;
       const bool moved = tr.channel_scale.empty() ? align_tensor_scale(&tr, v->second, options.range.act)
                                                   : align_channel_scales(&tr, v->second, options.range.act) > 0;
-      if (moved) ++report.fill_aligned;
+      if (!moved) continue;
+      ++report.fill_aligned;
       quantizers[kv.first] = {tr.params, tr.channel_scale};
     }
   }

@@ -82,12 +82,10 @@ test::OnnxBuilder small_model() {
   b.node("Conv", {"x", "w1", "b1"}, {"c1"}, "pw");
   b.node("Relu", {"c1"}, {"y"}, "relu");
   auto& d = b.node("Conv", {"y", "w2", "b2"}, {"out"}, "dw");
-  for (const auto& [name, v] : std::vector<std::pair<std::string, std::vector<int64_t>>>{{"pads", {1, 1, 1, 1}}}) {
-    auto* a = d.add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::INTS);
-    for (int64_t x : v) a->add_ints(x);
-  }
+  auto* pads = d.add_attribute();
+  pads->set_name("pads");
+  pads->set_type(onnx::AttributeProto::INTS);
+  for (int i = 0; i < 4; ++i) pads->add_ints(1);
   auto* g = d.add_attribute();
   g->set_name("group");
   g->set_type(onnx::AttributeProto::INT);

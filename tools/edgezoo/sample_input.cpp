@@ -117,6 +117,14 @@ Result<Tensor> to_tensor(const vision::Image& sized, const Shape& s, const Prepr
   return t;
 }
 
+// Pictures become float32[1,3,H,W] inputs only.
+Status check_image_input(const IOInfo& input) {
+  const Shape& s = input.desc.shape;
+  if (input.desc.dtype != DType::kFloat32 || s.size() != 4 || s[0] != 1 || s[1] != 3)
+    return unsupported("input '" + input.name + "' is " + input.desc.to_string() + ": images need float32[1,3,H,W] (give .npy tensors instead)");
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<Tensor> load_sample(const std::string& path, const IOInfo& input, const Preprocess& pre) {
@@ -127,9 +135,8 @@ Result<Tensor> load_sample(const std::string& path, const IOInfo& input, const P
                               input.desc.to_string());
     return t;
   }
+  EZ_RETURN_IF_ERROR(check_image_input(input));
   const Shape& s = input.desc.shape;
-  if (input.desc.dtype != DType::kFloat32 || s.size() != 4 || s[0] != 1 || s[1] != 3)
-    return unsupported("input '" + input.name + "' is " + input.desc.to_string() + ": images need float32[1,3,H,W] (give .npy tensors instead)");
   EZ_ASSIGN_OR_RETURN(vision::Image img, vision::decode_image(path));
   vision::Image sized;
   if (pre.spec.letterbox) {
@@ -148,9 +155,8 @@ Result<Tensor> load_sample(const std::string& path, const IOInfo& input, const P
 quant::FillInput fill_input(const Preprocess& pre) {
   if (!pre.spec.letterbox) return nullptr;
   return [pre](const IOInfo& input) -> Result<Tensor> {
+    EZ_RETURN_IF_ERROR(check_image_input(input));
     const Shape& s = input.desc.shape;
-    if (input.desc.dtype != DType::kFloat32 || s.size() != 4 || s[0] != 1 || s[1] != 3)
-      return unsupported("input '" + input.name + "' is " + input.desc.to_string() + ", not an image");
     const vision::Image canvas(static_cast<int>(s[3]), static_cast<int>(s[2]), 3, static_cast<uint8_t>(pre.spec.fill));
     return to_tensor(canvas, s, pre);
   };
